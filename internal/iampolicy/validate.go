@@ -1,0 +1,314 @@
+package iampolicy
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxPolicyLength is the longest repository policy text ECR accepts
+// (SetRepositoryPolicy policyText), counted on the compact JSON rendering.
+const MaxPolicyLength = 10240
+
+// Problem is one shape problem in a policy document. Path names the element,
+// like "Statement[1].Principal" (statement indexes count from 0; a single
+// statement object is "Statement"); it is "" for the document as a whole.
+type Problem struct {
+	Path    string
+	Message string
+}
+
+func (p Problem) Error() string {
+	if p.Path == "" {
+		return p.Message
+	}
+	return p.Path + ": " + p.Message
+}
+
+var (
+	topLevelKeys  = []string{"Version", "Id", "Statement"}
+	statementKeys = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+	principalKeys = []string{"AWS", "Service", "Federated", "CanonicalUser"}
+)
+
+// Validate checks what ECR would reject in a repository policy:
+//   - Version present and "2012-10-17" or "2008-10-17"; Id, if present, a string;
+//   - no top-level keys other than Version, Id and Statement;
+//   - Statement present: an object or a non-empty list of objects;
+//   - in each statement only the keys Sid, Effect, Principal, NotPrincipal,
+//     Action, NotAction, Resource, NotResource and Condition;
+//   - Effect "Allow" or "Deny";
+//   - exactly one of Principal and NotPrincipal (a resource policy must name
+//     who it applies to): "*" or an object of AWS, Service, Federated or
+//     CanonicalUser to a string or a list of strings;
+//   - exactly one of Action and NotAction, a string or a non-empty list of
+//     strings, each "*" or "ecr:..." (ECR rejects actions of other services;
+//     wildcards such as "ecr:*" or "ecr:Batch*" are fine);
+//   - at most one of Resource and NotResource, a string or a list of strings;
+//   - Condition, if present, an object of objects;
+//   - Sid, if present, a string, unique in the document;
+//   - the compact JSON text at most MaxPolicyLength characters.
+//
+// It returns nil when the document passes. Problems come in a stable order.
+func (d Document) Validate() []Problem {
+	var ps []Problem
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+
+	for _, k := range sortedKeys(d) {
+		if !contains(topLevelKeys, k) {
+			add(k, "unknown key%s; a policy may only have %s", suggest(k, topLevelKeys), strings.Join(topLevelKeys, ", "))
+		}
+	}
+
+	if v, ok := d["Version"]; !ok {
+		add("Version", `is required; use "2012-10-17"`)
+	} else if s, isStr := v.(string); !isStr || (s != "2012-10-17" && s != "2008-10-17") {
+		add("Version", `must be "2012-10-17" or "2008-10-17", got %s`, describe(v))
+	}
+
+	if v, ok := d["Id"]; ok {
+		if _, isStr := v.(string); !isStr {
+			add("Id", "must be a string, got %s", describe(v))
+		}
+	}
+
+	switch s := d["Statement"].(type) {
+	case nil:
+		if _, ok := d["Statement"]; ok {
+			add("Statement", "must be an object or a non-empty list of objects, got null")
+		} else {
+			add("Statement", "is required: an object or a non-empty list of objects")
+		}
+	case map[string]any:
+		ps = append(ps, validateStatement("Statement", s)...)
+	case []any:
+		if len(s) == 0 {
+			add("Statement", "must not be empty")
+		}
+		seen := map[string]int{}
+		for i, el := range s {
+			path := fmt.Sprintf("Statement[%d]", i)
+			st, ok := el.(map[string]any)
+			if !ok {
+				add(path, "must be an object, got %s", describe(el))
+				continue
+			}
+			ps = append(ps, validateStatement(path, st)...)
+			if sid, ok := st["Sid"].(string); ok {
+				if j, dup := seen[sid]; dup {
+					add(path+".Sid", "%q is already used by Statement[%d]; Sids must be unique", sid, j)
+				} else {
+					seen[sid] = i
+				}
+			}
+		}
+	default:
+		add("Statement", "must be an object or a non-empty list of objects, got %s", describe(s))
+	}
+
+	if text, err := d.encode(); err != nil {
+		add("", "policy cannot be rendered as JSON: %v", err)
+	} else if n := utf8.RuneCountInString(text); n > MaxPolicyLength {
+		add("", "policy text is %d characters; ECR accepts at most %d", n, MaxPolicyLength)
+	}
+	return ps
+}
+
+func validateStatement(path string, st map[string]any) []Problem {
+	var ps []Problem
+	add := func(p, format string, args ...any) {
+		ps = append(ps, Problem{Path: p, Message: fmt.Sprintf(format, args...)})
+	}
+	at := func(k string) string { return path + "." + k }
+
+	for _, k := range sortedKeys(st) {
+		if !contains(statementKeys, k) {
+			add(at(k), "unknown key%s; a statement may only have %s", suggest(k, statementKeys), strings.Join(statementKeys, ", "))
+		}
+	}
+
+	if v, ok := st["Sid"]; ok {
+		if _, isStr := v.(string); !isStr {
+			add(at("Sid"), "must be a string, got %s", describe(v))
+		}
+	}
+
+	if v, ok := st["Effect"]; !ok {
+		add(at("Effect"), `is required: "Allow" or "Deny"`)
+	} else if s, isStr := v.(string); !isStr || (s != "Allow" && s != "Deny") {
+		add(at("Effect"), `must be "Allow" or "Deny", got %s`, describe(v))
+	}
+
+	pv, hasP := st["Principal"]
+	npv, hasNP := st["NotPrincipal"]
+	switch {
+	case hasP && hasNP:
+		add(at("NotPrincipal"), "cannot be used together with Principal")
+	case hasP:
+		ps = append(ps, validatePrincipal(at("Principal"), pv)...)
+	case hasNP:
+		ps = append(ps, validatePrincipal(at("NotPrincipal"), npv)...)
+	default:
+		add(at("Principal"), `is required: a repository policy statement must name a Principal (or NotPrincipal), e.g. {"AWS": ["123456789012"]}`)
+	}
+
+	av, hasA := st["Action"]
+	nav, hasNA := st["NotAction"]
+	switch {
+	case hasA && hasNA:
+		add(at("NotAction"), "cannot be used together with Action")
+	case hasA:
+		ps = append(ps, validateActions(at("Action"), av)...)
+	case hasNA:
+		ps = append(ps, validateActions(at("NotAction"), nav)...)
+	default:
+		add(at("Action"), `is required (or NotAction): a string or a list of strings such as "ecr:BatchGetImage"`)
+	}
+
+	rv, hasR := st["Resource"]
+	nrv, hasNR := st["NotResource"]
+	switch {
+	case hasR && hasNR:
+		add(at("NotResource"), "cannot be used together with Resource")
+	case hasR:
+		ps = append(ps, stringOrList(at("Resource"), rv, nil)...)
+	case hasNR:
+		ps = append(ps, stringOrList(at("NotResource"), nrv, nil)...)
+	}
+
+	if v, ok := st["Condition"]; ok {
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			add(at("Condition"), `must be an object like {"StringEquals": {"aws:PrincipalOrgID": "o-..."}}, got %s`, describe(v))
+		} else {
+			for _, op := range sortedKeys(m) {
+				if _, isMap := m[op].(map[string]any); !isMap {
+					add(at("Condition")+"."+op, "must be an object of condition keys to values, got %s", describe(m[op]))
+				}
+			}
+		}
+	}
+	return ps
+}
+
+func validatePrincipal(path string, v any) []Problem {
+	switch p := v.(type) {
+	case string:
+		if p == "*" {
+			return nil
+		}
+		return []Problem{{path, fmt.Sprintf(`must be "*" or an object like {"AWS": ["123456789012"]}, got %q`, p)}}
+	case map[string]any:
+		if len(p) == 0 {
+			return []Problem{{path, `must not be empty; use an object like {"AWS": ["123456789012"]}`}}
+		}
+		var ps []Problem
+		for _, k := range sortedKeys(p) {
+			if !contains(principalKeys, k) {
+				ps = append(ps, Problem{path + "." + k, fmt.Sprintf("unknown principal type%s; use one of %s", suggest(k, principalKeys), strings.Join(principalKeys, ", "))})
+				continue
+			}
+			ps = append(ps, stringOrList(path+"."+k, p[k], nil)...)
+		}
+		return ps
+	}
+	return []Problem{{path, fmt.Sprintf(`must be "*" or an object like {"AWS": ["123456789012"]}, got %s`, describe(v))}}
+}
+
+func validateActions(path string, v any) []Problem {
+	return stringOrList(path, v, func(p, s string) *Problem {
+		if s == "*" {
+			return nil
+		}
+		if len(s) > len("ecr:") && strings.EqualFold(s[:len("ecr:")], "ecr:") {
+			return nil
+		}
+		return &Problem{p, fmt.Sprintf(`%q is not an ECR action; a repository policy only takes "ecr:..." actions (wildcards like "ecr:*" are fine) or "*"`, s)}
+	})
+}
+
+// stringOrList checks that v is a string or a non-empty list of strings and
+// runs check, if given, on each string.
+func stringOrList(path string, v any, check func(path, s string) *Problem) []Problem {
+	var ps []Problem
+	one := func(p string, el any) {
+		s, ok := el.(string)
+		if !ok {
+			msg := "must be a string, got " + describe(el)
+			if _, isNum := el.(json.Number); isNum {
+				msg += " (quote account ids and other numbers in YAML)"
+			}
+			ps = append(ps, Problem{p, msg})
+			return
+		}
+		if check != nil {
+			if pr := check(p, s); pr != nil {
+				ps = append(ps, *pr)
+			}
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		one(path, x)
+	case []any:
+		if len(x) == 0 {
+			return []Problem{{path, "must not be empty"}}
+		}
+		for i, el := range x {
+			one(fmt.Sprintf("%s[%d]", path, i), el)
+		}
+	default:
+		msg := "must be a string or a list of strings, got " + describe(v)
+		if _, isNum := v.(json.Number); isNum {
+			msg += " (quote account ids and other numbers in YAML)"
+		}
+		ps = append(ps, Problem{path, msg})
+	}
+	return ps
+}
+
+// describe renders a value briefly for a message.
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	case json.Number:
+		return "the number " + string(x)
+	case bool:
+		return fmt.Sprintf("the boolean %v", x)
+	}
+	return kindOf(v)
+}
+
+// suggest returns ` (did you mean "X"?)` when k matches an allowed key but
+// for letter case.
+func suggest(k string, allowed []string) string {
+	for _, a := range allowed {
+		if strings.EqualFold(a, k) {
+			return fmt.Sprintf(" (did you mean %q?)", a)
+		}
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[M ~map[string]any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
