@@ -76,12 +76,12 @@ func canonical(d Document) (Document, error) {
 	}
 	list, ok := statementList(c)
 	if !ok {
-		return nil, fmt.Errorf("Statement must be an object or a list of objects, got %s", describe(raw))
+		return nil, fmt.Errorf("the Statement field must be an object or a list of objects, got %s", describe(raw))
 	}
 	for i, el := range list {
 		st, ok := el.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("Statement[%d] must be an object, got %s", i, describe(el))
+			return nil, fmt.Errorf("the Statement field: element %d must be an object, got %s", i, describe(el))
 		}
 		for _, k := range []string{"Principal", "NotPrincipal"} {
 			if v, ok := st[k]; ok {

@@ -445,8 +445,8 @@ func TestEquivalentErrors(t *testing.T) {
 		want string
 		side string // how the error names the bad side
 	}{
-		{"statement string", mustParse(t, `{"Version":"2012-10-17","Statement":"x"}`), "Statement must be an object or a list", "second policy"},
-		{"statement element null", mustParse(t, `{"Version":"2012-10-17","Statement":[null]}`), "Statement[0] must be an object", "second policy"},
+		{"statement string", mustParse(t, `{"Version":"2012-10-17","Statement":"x"}`), "the Statement field must be an object or a list", "second policy"},
+		{"statement element null", mustParse(t, `{"Version":"2012-10-17","Statement":[null]}`), "element 0 must be an object", "second policy"},
 		{"condition not an object", mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":"x"}]}`), "Condition' expected a map", "policy 2"},
 	}
 	for _, tt := range tests {
