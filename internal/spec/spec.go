@@ -1,0 +1,82 @@
+// Package spec turns registry.yaml into validated, normalised desired state.
+// It knows ECR's input rules but never talks to AWS: everything it rejects is
+// rejected before the first API call.
+package spec
+
+import (
+	"github.com/ecrctl/ecrctl/internal/iampolicy"
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
+)
+
+// Tag mutability values accepted by PutImageTagMutability.
+const (
+	Mutable                = "MUTABLE"
+	Immutable              = "IMMUTABLE"
+	ImmutableWithExclusion = "IMMUTABLE_WITH_EXCLUSION"
+	MutableWithExclusion   = "MUTABLE_WITH_EXCLUSION"
+)
+
+// Encryption types accepted by CreateRepository.
+const (
+	AES256  = "AES256"
+	KMS     = "KMS"
+	KMSDSSE = "KMS_DSSE"
+)
+
+// None is the value that says an optional policy must not exist.
+const None = "none"
+
+// File is a validated registry.yaml.
+type File struct {
+	Path    string
+	SHA256  string // of the file's bytes; saved plans use it to detect an edited spec
+	Version int
+	Region  string // "" when the file leaves it to flags and the environment
+	Account string // "" when no account guard is set
+	// Repositories in file order.
+	Repositories []Repository
+}
+
+// Repository is the desired state of one repository after defaults are
+// applied. A nil or empty field is unmanaged: never compared, never changed.
+type Repository struct {
+	Name   string
+	Line   int
+	Absent bool // state: absent
+
+	// ImageTagMutability is "" when unmanaged; ExclusionFilters (sorted) are
+	// managed together with it.
+	ImageTagMutability string
+	ExclusionFilters   []string
+	ScanOnPush         *bool
+	Encryption         *Encryption
+	Lifecycle          *LifecycleSetting
+	Policy             *PolicySetting
+	Tags               map[string]string
+}
+
+// Encryption is a repository's encryption configuration. KMSKey is "" for
+// AES256 and for the AWS-managed KMS key.
+type Encryption struct {
+	Type   string `json:"type"`
+	KMSKey string `json:"kmsKey,omitempty"`
+}
+
+// LifecycleSetting is a managed lifecycle policy; Policy nil means "none":
+// the repository must have no lifecycle policy.
+type LifecycleSetting struct {
+	Name   string // the lifecyclePolicies entry it came from, "" when inline
+	Policy *lifecycle.Policy
+}
+
+// PolicySetting is a managed repository policy, already composed from
+// repositoryPolicy and access; Document nil means "none".
+type PolicySetting struct {
+	Document iampolicy.Document
+}
+
+// Managed reports whether any attribute of the repository is managed.
+func (r Repository) Managed() bool {
+	return r.ImageTagMutability != "" || r.ScanOnPush != nil || r.Encryption != nil ||
+		r.Lifecycle != nil || r.Policy != nil || r.Tags != nil
+}
