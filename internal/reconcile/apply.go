@@ -1,0 +1,307 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// ApplyOptions tune apply.
+type ApplyOptions struct {
+	Parallelism int       // repositories changed at once; <1 means 1
+	Progress    io.Writer // per-repository progress lines; nil for none
+	// ConsistencyRetries bounds how often a call right after CreateRepository
+	// is retried when ECR does not see the new repository yet (ECR is
+	// eventually consistent). The wait starts at ConsistencyDelay and doubles.
+	ConsistencyRetries int
+	ConsistencyDelay   time.Duration
+}
+
+// DefaultApplyOptions are used by the CLI: up to about 30 s of waiting for a
+// new repository to become visible.
+func DefaultApplyOptions() ApplyOptions {
+	return ApplyOptions{Parallelism: 10, ConsistencyRetries: 6, ConsistencyDelay: 500 * time.Millisecond}
+}
+
+// Result is what apply did. Every change of the plan ends in exactly one of
+// Applied, Failed or NotStarted.
+type Result struct {
+	Summary    Summary   // completed changes, counted like a plan summary
+	Applied    []string  // addresses
+	Failed     []Failure // in plan order
+	NotStarted []string  // addresses skipped because apply was interrupted
+}
+
+// Failure is one repository whose change stopped at a failed call. Done
+// lists the steps that completed before it.
+type Failure struct {
+	Address string
+	Done    []string
+	Err     error
+}
+
+// ErrBlocked is returned when a plan holds a change that needs a flag.
+var ErrBlocked = errors.New("plan contains blocked changes")
+
+// BlockedError names each blocked change and the flags that would allow it.
+type BlockedError struct{ Changes []ResourceChange }
+
+func (e *BlockedError) Error() string {
+	var b strings.Builder
+	b.WriteString("apply refused before making any change: the plan destroys data that no flag allows:")
+	for _, c := range e.Changes {
+		fmt.Fprintf(&b, "\n  - %s: %s; to allow it, add %s", c.Address, c.Reason, strings.Join(c.Requires, " "))
+	}
+	return b.String()
+}
+
+func (e *BlockedError) Unwrap() error { return ErrBlocked }
+
+// Apply executes the plan's steps. Repositories run concurrently and
+// independently: one failing does not stop the others. When ctx is cancelled
+// no new call starts, calls in flight finish, and the rest is reported as not
+// started. A plan with a blocked change is refused before any write.
+func Apply(ctx context.Context, client ECRAPI, p *Plan, opt ApplyOptions) (*Result, error) {
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		return nil, &BlockedError{Changes: blocked}
+	}
+	a := &applier{client: client, opt: opt}
+	res := &Result{}
+	outcomes := make([]outcome, len(p.Changes))
+	var g errgroup.Group
+	g.SetLimit(max(opt.Parallelism, 1))
+	for i, rc := range p.Changes {
+		if rc.Is(NoOp) || len(rc.Steps) == 0 {
+			outcomes[i].skip = true
+			continue
+		}
+		g.Go(func() error {
+			outcomes[i] = a.change(ctx, rc)
+			return nil
+		})
+	}
+	_ = g.Wait() // changes report through outcomes, never through the group
+	for i, rc := range p.Changes {
+		o := outcomes[i]
+		switch {
+		case o.skip:
+		case o.notStarted:
+			res.NotStarted = append(res.NotStarted, rc.Address)
+		case o.err != nil:
+			res.Failed = append(res.Failed, Failure{Address: rc.Address, Done: o.done, Err: o.err})
+		default:
+			res.Applied = append(res.Applied, rc.Address)
+			single := Plan{Changes: []ResourceChange{rc}}
+			single.summarise()
+			res.Summary.Add += single.Summary.Add
+			res.Summary.Change += single.Summary.Change
+			res.Summary.Destroy += single.Summary.Destroy
+		}
+	}
+	return res, nil
+}
+
+type outcome struct {
+	skip, notStarted bool
+	done             []string
+	err              error
+}
+
+type applier struct {
+	client ECRAPI
+	opt    ApplyOptions
+	mu     sync.Mutex // serialises progress lines
+}
+
+func (a *applier) progress(format string, args ...any) {
+	if a.opt.Progress == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(a.opt.Progress, format+"\n", args...)
+}
+
+func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
+	if ctx.Err() != nil {
+		return outcome{notStarted: true}
+	}
+	// Calls run on a context that outlives an interrupt, so a call in flight
+	// completes and its result is known; interrupts are honoured between calls.
+	callCtx := context.WithoutCancel(ctx)
+	arn := rc.ARN
+	created := false
+	var done []string
+	a.progress("%s: %s...", rc.Address, verbing(rc))
+	for _, s := range rc.Steps {
+		if ctx.Err() != nil {
+			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
+			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
+			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: err}}
+		}
+		newARN, err := a.step(callCtx, ctx, rc, s, arn, created)
+		if err != nil {
+			a.progress("%s: failed at %s", rc.Address, s.Operation)
+			return outcome{done: done, err: err}
+		}
+		if s.Operation == OpCreateRepository {
+			created, arn = true, newARN
+		}
+		done = append(done, s.Operation)
+	}
+	a.progress("%s: %s complete", rc.Address, verbed(rc))
+	return outcome{done: done}
+}
+
+func verbing(rc ResourceChange) string {
+	switch {
+	case rc.IsReplace():
+		return "Replacing"
+	case rc.Is(Create):
+		return "Creating"
+	case rc.Is(Delete):
+		return "Destroying"
+	}
+	return "Modifying"
+}
+
+func verbed(rc ResourceChange) string {
+	switch {
+	case rc.IsReplace():
+		return "Replacement"
+	case rc.Is(Create):
+		return "Creation"
+	case rc.Is(Delete):
+		return "Destruction"
+	}
+	return "Modification"
+}
+
+// step runs one call. Right after CreateRepository, a not-found answer means
+// ECR has not caught up yet: wait and retry, a bounded number of times.
+func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, arn string, created bool) (string, error) {
+	delay := a.opt.ConsistencyDelay
+	for attempt := 0; ; attempt++ {
+		newARN, err := a.call(callCtx, rc.Name, s, arn)
+		var nf *types.RepositoryNotFoundException
+		if err == nil || !created || !errors.As(err, &nf) || attempt >= a.opt.ConsistencyRetries {
+			if err != nil && created && errors.As(err, &nf) {
+				err = fmt.Errorf("ECR still did not show the new repository after %d retries: %w", attempt, err)
+			}
+			if err != nil {
+				var op *OpError
+				if !errors.As(err, &op) {
+					err = &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: err}
+				}
+			}
+			return newARN, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: fmt.Errorf("interrupted while waiting for the new repository to appear: %w", err)}
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (string, error) {
+	name := aws.String(repo)
+	c := a.client
+	switch s.Operation {
+	case OpCreateRepository:
+		in := &ecr.CreateRepositoryInput{
+			RepositoryName:                     name,
+			ImageTagMutability:                 types.ImageTagMutability(s.ImageTagMutability),
+			ImageTagMutabilityExclusionFilters: sdkFilters(s.ExclusionFilters),
+		}
+		if s.ScanOnPush != nil {
+			in.ImageScanningConfiguration = &types.ImageScanningConfiguration{ScanOnPush: *s.ScanOnPush}
+		}
+		if s.Encryption != nil {
+			in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(s.Encryption.Type)}
+			if s.Encryption.KMSKey != "" {
+				in.EncryptionConfiguration.KmsKey = aws.String(s.Encryption.KMSKey)
+			}
+		}
+		for _, k := range sortedKeys(s.Tags) {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(s.Tags[k])})
+		}
+		out, err := c.CreateRepository(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Repository.RepositoryArn), nil
+	case OpDeleteRepository:
+		n, err := CountImages(ctx, c, repo)
+		if err != nil {
+			return "", err
+		}
+		if s.ExpectedImages != nil && n > *s.ExpectedImages {
+			return "", fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", images(n), *s.ExpectedImages)
+		}
+		_, err = c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, Force: s.Force})
+		return "", err
+	case OpPutImageTagMutability:
+		_, err := c.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
+			RepositoryName:                     name,
+			ImageTagMutability:                 types.ImageTagMutability(s.ImageTagMutability),
+			ImageTagMutabilityExclusionFilters: sdkFilters(s.ExclusionFilters),
+		})
+		return "", err
+	case OpPutImageScanningConfiguration:
+		_, err := c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
+			RepositoryName:             name,
+			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: aws.ToBool(s.ScanOnPush)},
+		})
+		return "", err
+	case OpTagResource:
+		in := &ecr.TagResourceInput{ResourceArn: aws.String(arn)}
+		for _, k := range sortedKeys(s.Tags) {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(s.Tags[k])})
+		}
+		_, err := c.TagResource(ctx, in)
+		return "", err
+	case OpUntagResource:
+		_, err := c.UntagResource(ctx, &ecr.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: s.TagKeys})
+		return "", err
+	case OpPutLifecyclePolicy:
+		_, err := c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: name, LifecyclePolicyText: aws.String(s.PolicyText)})
+		return "", err
+	case OpDeleteLifecyclePolicy:
+		_, err := c.DeleteLifecyclePolicy(ctx, &ecr.DeleteLifecyclePolicyInput{RepositoryName: name})
+		var nf *types.LifecyclePolicyNotFoundException
+		if errors.As(err, &nf) {
+			return "", nil // already gone: the goal is reached
+		}
+		return "", err
+	case OpSetRepositoryPolicy:
+		_, err := c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, PolicyText: aws.String(s.PolicyText)})
+		return "", err
+	case OpDeleteRepositoryPolicy:
+		_, err := c.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name})
+		var nf *types.RepositoryPolicyNotFoundException
+		if errors.As(err, &nf) {
+			return "", nil
+		}
+		return "", err
+	}
+	return "", fmt.Errorf("unknown operation %q in plan; the plan file may come from a newer ecrctl", s.Operation)
+}
+
+func sdkFilters(filters []string) []types.ImageTagMutabilityExclusionFilter {
+	var out []types.ImageTagMutabilityExclusionFilter
+	for _, f := range filters {
+		out = append(out, types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
+	}
+	return out
+}

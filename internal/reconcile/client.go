@@ -1,0 +1,72 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+)
+
+// ClientOptions select credentials, region and endpoint the way the AWS CLI
+// does: the standard credential chain, AWS_PROFILE/--profile, AWS_REGION,
+// AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL, and --endpoint-url over them all.
+type ClientOptions struct {
+	Region      string
+	Profile     string
+	EndpointURL string
+	MaxRetries  int // retries after the first attempt
+}
+
+// NewClient builds one ECR client for the whole run (connections are reused)
+// and returns it with the region it resolved.
+func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxRetries) }),
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, "", fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, "", errors.New("no AWS region: set `region:` in the spec, pass --region, or set AWS_REGION")
+	}
+	client := ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
+		if o.EndpointURL != "" {
+			eo.BaseEndpoint = aws.String(o.EndpointURL)
+		}
+	})
+	return client, cfg.Region, nil
+}
+
+// NewRetryer is the SDK's adaptive retryer (client-side rate limiting on
+// throttling) with maxRetries retries. LimitExceededException is a quota in
+// ECR, not a throttle: retrying cannot help, so it fails at once.
+func NewRetryer(maxRetries int) aws.Retryer {
+	return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+		ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
+			so.MaxAttempts = max(maxRetries, 0) + 1
+			so.Retryables = append([]retry.IsErrorRetryable{quotaIsTerminal{}}, so.Retryables...)
+		})
+	})
+}
+
+type quotaIsTerminal struct{}
+
+func (quotaIsTerminal) IsErrorRetryable(err error) aws.Ternary {
+	var le *types.LimitExceededException
+	if errors.As(err, &le) || ErrorCode(err) == "LimitExceededException" {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}

@@ -1,0 +1,442 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ecrctl/ecrctl/internal/iampolicy"
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
+
+// DiffOptions are the operator's permissions for destructive changes.
+type DiffOptions struct {
+	AllowDeleteImages bool
+	AllowReplace      bool
+}
+
+// Diff compares desired with live state and returns the plan. It is pure:
+// no context, client, clock or logger, so the heart of ecrctl is tested with
+// plain tables. Both sides are normalised the same way before comparing.
+func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
+	p := &Plan{
+		FormatVersion: FormatVersion,
+		Region:        live.Region,
+		RegistryID:    live.RegistryID,
+		Changes:       []ResourceChange{},
+		Unmanaged:     []string{},
+		Warnings:      []string{},
+		Fingerprint: &Fingerprint{
+			SpecFile:   f.Path,
+			SpecSHA256: f.SHA256,
+			LiveSHA256: fingerprint(f, live),
+		},
+	}
+	managed := make(map[string]bool, len(f.Repositories))
+	for i := range f.Repositories {
+		d := &f.Repositories[i]
+		managed[d.Name] = true
+		c, warns := diffRepository(d, live.Repos[d.Name])
+		p.Changes = append(p.Changes, c)
+		p.Warnings = append(p.Warnings, warns...)
+	}
+	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Name < p.Changes[j].Name })
+	for name := range live.Repos {
+		if !managed[name] {
+			p.Unmanaged = append(p.Unmanaged, name)
+		}
+	}
+	sort.Strings(p.Unmanaged)
+	p.Allow(opt)
+	p.summarise()
+	return p
+}
+
+func diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []string) {
+	c := ResourceChange{
+		Address: "repository." + d.Name,
+		Type:    "repository",
+		Name:    d.Name,
+		Changes: []AttributeChange{},
+		Steps:   []Step{},
+	}
+	switch {
+	case d.Absent && lr == nil:
+		c.Actions = []Action{NoOp}
+		c.Reason = "state: absent, and the repository does not exist"
+		return c, nil
+	}
+	if lr != nil {
+		c.ARN = lr.ARN
+	}
+	switch {
+	case d.Absent:
+		return planDelete(c, lr), nil
+	case lr == nil:
+		c.Actions = []Action{Create}
+		c.Changes = createChanges(d)
+		c.Steps = createSteps(d, nil)
+		return c, nil
+	}
+	var warns []string
+	if d.Encryption != nil {
+		if w := kmsAliasWarning(d, lr); w != "" {
+			warns = append(warns, w)
+		}
+		if !encryptionMatches(d.Encryption, lr) {
+			return planReplace(c, d, lr), warns
+		}
+	}
+	c.Changes, c.Steps = updateChanges(d, lr)
+	if len(c.Steps) == 0 {
+		c.Actions = []Action{NoOp}
+	} else {
+		c.Actions = []Action{Update}
+	}
+	return c, warns
+}
+
+func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
+	c.Actions = []Action{Delete}
+	n := 0
+	if lr.ImageCount != nil {
+		n = *lr.ImageCount
+	}
+	c.ImageCount = &n
+	c.Changes = []AttributeChange{{Path: "name", Before: lr.Name, After: nil}}
+	c.Steps = []Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}
+	if n == 0 {
+		c.Reason = "state: absent; the repository is empty"
+		return c
+	}
+	c.Reason = fmt.Sprintf("state: absent; deleting the repository destroys its %s", images(n))
+	c.Requires = []string{FlagAllowDeleteImages}
+	return c
+}
+
+func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) ResourceChange {
+	c.Actions = []Action{Delete, Create}
+	n := 0
+	if lr.ImageCount != nil {
+		n = *lr.ImageCount
+	}
+	c.ImageCount = &n
+	c.Changes = append(c.Changes, encryptionChanges(d.Encryption, lr)...)
+	for i := range c.Changes {
+		c.Changes[i].ForcesReplacement = true
+	}
+	c.Reason = "encryption cannot be changed in place: the repository is deleted and created again"
+	c.Requires = []string{FlagAllowReplace}
+	if n > 0 {
+		c.Reason += fmt.Sprintf(", which destroys its %s", images(n))
+		c.Requires = append(c.Requires, FlagAllowDeleteImages)
+	} else {
+		c.Reason += " (it holds no images)"
+	}
+	// The new repository keeps what the spec does not manage, so a
+	// replacement loses nothing but the images.
+	carried := *d
+	if carried.ImageTagMutability == "" {
+		carried.ImageTagMutability, carried.ExclusionFilters = lr.ImageTagMutability, lr.ExclusionFilters
+	}
+	if carried.ScanOnPush == nil {
+		carried.ScanOnPush = &lr.ScanOnPush
+	}
+	if carried.Tags == nil {
+		carried.Tags = userTags(lr.Tags)
+	}
+	c.Steps = append([]Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}, createSteps(&carried, lr)...)
+	return c
+}
+
+func images(n int) string {
+	if n == 1 {
+		return "1 image"
+	}
+	return fmt.Sprintf("%d images", n)
+}
+
+// createChanges lists every managed attribute as added.
+func createChanges(d *spec.Repository) []AttributeChange {
+	var cs []AttributeChange
+	add := func(path string, after any) { cs = append(cs, AttributeChange{Path: path, After: after}) }
+	add("name", d.Name)
+	if d.ImageTagMutability != "" {
+		add("imageTagMutability", d.ImageTagMutability)
+		if len(d.ExclusionFilters) > 0 {
+			add("imageTagMutabilityExclusionFilters", d.ExclusionFilters)
+		}
+	}
+	if d.ScanOnPush != nil {
+		add("scanOnPush", *d.ScanOnPush)
+	}
+	if d.Encryption != nil {
+		add("encryption.type", d.Encryption.Type)
+		if d.Encryption.KMSKey != "" {
+			add("encryption.kmsKey", d.Encryption.KMSKey)
+		}
+	}
+	if d.Lifecycle != nil && d.Lifecycle.Policy != nil {
+		add("lifecyclePolicy", jsonValue(d.Lifecycle.Policy.Canonical().JSON()))
+	}
+	if d.Policy != nil && d.Policy.Document != nil {
+		add("repositoryPolicy", jsonValue(d.Policy.Document.JSON()))
+	}
+	for _, k := range sortedKeys(d.Tags) {
+		add("tags."+k, d.Tags[k])
+	}
+	return cs
+}
+
+// createSteps is CreateRepository with everything it takes in one call (tags
+// on create are atomic), then the two policies. carryFrom, on a replacement,
+// supplies the live policies the spec does not manage.
+func createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
+	create := Step{Operation: OpCreateRepository, ImageTagMutability: d.ImageTagMutability, ExclusionFilters: d.ExclusionFilters, ScanOnPush: d.ScanOnPush, Encryption: d.Encryption}
+	if len(d.Tags) > 0 {
+		create.Tags = d.Tags
+	}
+	steps := []Step{create}
+	switch {
+	case d.Lifecycle != nil && d.Lifecycle.Policy != nil:
+		steps = append(steps, Step{Operation: OpPutLifecyclePolicy, PolicyText: d.Lifecycle.Policy.Canonical().JSON()})
+	case d.Lifecycle == nil && carryFrom != nil && carryFrom.Lifecycle != nil:
+		steps = append(steps, Step{Operation: OpPutLifecyclePolicy, PolicyText: *carryFrom.Lifecycle})
+	}
+	switch {
+	case d.Policy != nil && d.Policy.Document != nil:
+		steps = append(steps, Step{Operation: OpSetRepositoryPolicy, PolicyText: d.Policy.Document.JSON()})
+	case d.Policy == nil && carryFrom != nil && carryFrom.Policy != nil:
+		steps = append(steps, Step{Operation: OpSetRepositoryPolicy, PolicyText: *carryFrom.Policy})
+	}
+	return steps
+}
+
+// updateChanges compares each managed attribute by meaning and returns the
+// differences with one step per changed attribute group.
+func updateChanges(d *spec.Repository, lr *LiveRepository) ([]AttributeChange, []Step) {
+	var cs []AttributeChange
+	var steps []Step
+	if d.ImageTagMutability != "" {
+		mutChanged := d.ImageTagMutability != lr.ImageTagMutability
+		filtersChanged := !slices.Equal(d.ExclusionFilters, lr.ExclusionFilters)
+		if mutChanged {
+			cs = append(cs, AttributeChange{Path: "imageTagMutability", Before: lr.ImageTagMutability, After: d.ImageTagMutability})
+		}
+		if filtersChanged {
+			cs = append(cs, AttributeChange{Path: "imageTagMutabilityExclusionFilters", Before: nilIfEmpty(lr.ExclusionFilters), After: nilIfEmpty(d.ExclusionFilters)})
+		}
+		if mutChanged || filtersChanged {
+			steps = append(steps, Step{Operation: OpPutImageTagMutability, ImageTagMutability: d.ImageTagMutability, ExclusionFilters: d.ExclusionFilters})
+		}
+	}
+	if d.ScanOnPush != nil && *d.ScanOnPush != lr.ScanOnPush {
+		cs = append(cs, AttributeChange{Path: "scanOnPush", Before: lr.ScanOnPush, After: *d.ScanOnPush})
+		steps = append(steps, Step{Operation: OpPutImageScanningConfiguration, ScanOnPush: d.ScanOnPush})
+	}
+	if d.Tags != nil {
+		tc, ts := tagChanges(d.Tags, lr.Tags)
+		cs = append(cs, tc...)
+		steps = append(steps, ts...)
+	}
+	if d.Lifecycle != nil {
+		if c, s, changed := lifecycleChange(d.Lifecycle, lr.Lifecycle); changed {
+			cs = append(cs, c)
+			steps = append(steps, s)
+		}
+	}
+	if d.Policy != nil {
+		if c, s, changed := policyChange(d.Policy, lr.Policy); changed {
+			cs = append(cs, c)
+			steps = append(steps, s)
+		}
+	}
+	if cs == nil {
+		cs = []AttributeChange{}
+	}
+	return cs, steps
+}
+
+// tagChanges treats managed tags as authoritative, except keys starting with
+// aws:, which belong to AWS and are never touched.
+func tagChanges(want, have map[string]string) ([]AttributeChange, []Step) {
+	var cs []AttributeChange
+	set := map[string]string{}
+	var remove []string
+	for _, k := range sortedKeys(want) {
+		old, ok := have[k]
+		if ok && old == want[k] {
+			continue
+		}
+		var before any
+		if ok {
+			before = old
+		}
+		cs = append(cs, AttributeChange{Path: "tags." + k, Before: before, After: want[k]})
+		set[k] = want[k]
+	}
+	for _, k := range sortedKeys(have) {
+		if _, ok := want[k]; ok || isAWSTag(k) {
+			continue
+		}
+		cs = append(cs, AttributeChange{Path: "tags." + k, Before: have[k], After: nil})
+		remove = append(remove, k)
+	}
+	var steps []Step
+	if len(set) > 0 {
+		steps = append(steps, Step{Operation: OpTagResource, Tags: set})
+	}
+	if len(remove) > 0 {
+		steps = append(steps, Step{Operation: OpUntagResource, TagKeys: remove})
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Path < cs[j].Path })
+	return cs, steps
+}
+
+func isAWSTag(k string) bool { return strings.HasPrefix(strings.ToLower(k), "aws:") }
+
+func userTags(tags map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range tags {
+		if !isAWSTag(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func lifecycleChange(want *spec.LifecycleSetting, have *string) (AttributeChange, Step, bool) {
+	c := AttributeChange{Path: "lifecyclePolicy"}
+	if have != nil {
+		c.Before = lifecycleValue(*have)
+	}
+	if want.Policy == nil {
+		if have == nil {
+			return c, Step{}, false
+		}
+		return c, Step{Operation: OpDeleteLifecyclePolicy}, true
+	}
+	text := want.Policy.Canonical().JSON()
+	c.After = jsonValue(text)
+	if have != nil {
+		if live, err := lifecycle.Parse(*have); err == nil && lifecycle.Equal(live, *want.Policy) {
+			return c, Step{}, false
+		}
+	}
+	return c, Step{Operation: OpPutLifecyclePolicy, PolicyText: text}, true
+}
+
+// lifecycleValue shows a live policy canonically when ecrctl can read it and
+// as ECR returned it otherwise (a field ecrctl does not know is never dropped).
+func lifecycleValue(text string) any {
+	if p, err := lifecycle.Parse(text); err == nil {
+		return jsonValue(p.Canonical().JSON())
+	}
+	return jsonValue(text)
+}
+
+func policyChange(want *spec.PolicySetting, have *string) (AttributeChange, Step, bool) {
+	c := AttributeChange{Path: "repositoryPolicy"}
+	if have != nil {
+		c.Before = jsonValue(*have)
+	}
+	if want.Document == nil {
+		if have == nil {
+			return c, Step{}, false
+		}
+		return c, Step{Operation: OpDeleteRepositoryPolicy}, true
+	}
+	text := want.Document.JSON()
+	c.After = jsonValue(text)
+	if have != nil {
+		if live, err := iampolicy.Parse(*have); err == nil {
+			if eq, err := iampolicy.Equivalent(want.Document, live); err == nil && eq {
+				return c, Step{}, false
+			}
+		}
+	}
+	return c, Step{Operation: OpSetRepositoryPolicy, PolicyText: text}, true
+}
+
+func encryptionChanges(d *spec.Encryption, lr *LiveRepository) []AttributeChange {
+	var cs []AttributeChange
+	if d.Type != lr.EncryptionType {
+		cs = append(cs, AttributeChange{Path: "encryption.type", Before: lr.EncryptionType, After: d.Type})
+	}
+	if d.KMSKey != "" && !kmsKeyMatches(d.KMSKey, lr.KMSKey) {
+		cs = append(cs, AttributeChange{Path: "encryption.kmsKey", Before: nilIfEmptyString(lr.KMSKey), After: d.KMSKey})
+	}
+	return cs
+}
+
+// encryptionMatches compares encryption by meaning. An empty desired kmsKey
+// leaves the key unmanaged (ECR picks the AWS-managed key).
+func encryptionMatches(d *spec.Encryption, lr *LiveRepository) bool {
+	if d.Type != lr.EncryptionType {
+		return false
+	}
+	return d.KMSKey == "" || kmsKeyMatches(d.KMSKey, lr.KMSKey)
+}
+
+// kmsKeyMatches decides whether a key as written in the spec is the key ECR
+// reports. ECR reports a key ARN; the spec may give the ARN, the bare key id,
+// or an alias. An alias cannot be resolved without KMS, so it is taken to
+// match (never replace on a guess) and kmsAliasWarning says so.
+func kmsKeyMatches(want, have string) bool {
+	switch {
+	case want == have:
+		return true
+	case isKMSAlias(want):
+		return true
+	case strings.HasPrefix(want, "arn:"):
+		return false
+	default: // bare key id
+		return strings.HasSuffix(have, ":key/"+want)
+	}
+}
+
+func isKMSAlias(k string) bool {
+	return strings.HasPrefix(k, "alias/") || strings.Contains(k, ":alias/")
+}
+
+func kmsAliasWarning(d *spec.Repository, lr *LiveRepository) string {
+	k := d.Encryption.KMSKey
+	if !isKMSAlias(k) || k == lr.KMSKey || d.Encryption.Type != lr.EncryptionType {
+		return ""
+	}
+	return fmt.Sprintf("repository %q: encryption.kmsKey %q is an alias and ECR reports key %s; ecrctl cannot resolve aliases, so it assumes they are the same key. Write the key ARN to have the key checked", d.Name, k, lr.KMSKey)
+}
+
+func jsonValue(text string) any {
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return text
+	}
+	return v
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func nilIfEmpty(s []string) any {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func nilIfEmptyString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

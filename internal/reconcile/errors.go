@@ -1,0 +1,84 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// OpError is a failed ECR call: what was being done, to which repository,
+// with which operation, and the AWS error code. Its message ends with what
+// the operator can do about it.
+type OpError struct {
+	Repository string // "" for registry-wide calls
+	Operation  string
+	Doing      string
+	Err        error
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Code is the AWS error code, or "" when the error did not come from AWS.
+func (e *OpError) Code() string { return ErrorCode(e.Err) }
+
+func (e *OpError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Doing)
+	if e.Repository != "" {
+		fmt.Fprintf(&b, " of repository %q", e.Repository)
+	}
+	fmt.Fprintf(&b, " (%s): ", e.Operation)
+	code := e.Code()
+	var api smithy.APIError
+	if errors.As(e.Err, &api) {
+		fmt.Fprintf(&b, "%s: %s", code, api.ErrorMessage())
+	} else {
+		b.WriteString(e.Err.Error())
+	}
+	if hint := e.hint(code); hint != "" {
+		b.WriteString("; ")
+		b.WriteString(hint)
+	}
+	return b.String()
+}
+
+func (e *OpError) hint(code string) string {
+	switch code {
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
+		on := "the registry"
+		if e.Repository != "" {
+			on = fmt.Sprintf("repository %q", e.Repository)
+		}
+		return fmt.Sprintf("the caller is not allowed ecr:%s on %s: grant that action (see docs/iam.md)", e.Operation, on)
+	case "LimitExceededException":
+		return "an ECR service quota was hit (the message names it); ask AWS for a quota increase or remove unused objects. Not retried: waiting does not lift a quota"
+	case "ThrottlingException", "Throttling", "TooManyRequestsException":
+		return "ECR kept throttling after retries; lower --parallelism or raise --max-retries"
+	case "RepositoryNotFoundException":
+		return "the repository was deleted or renamed since it was read; run plan again"
+	case "ExpiredTokenException", "UnrecognizedClientException", "InvalidSignatureException":
+		return "the AWS credentials are missing, expired or wrong; refresh them (aws sso login, or check AWS_PROFILE)"
+	}
+	return ""
+}
+
+// ErrorCode returns the AWS error code of err, or "".
+func ErrorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// AccountMismatchError is the account guard refusing to touch a registry.
+type AccountMismatchError struct {
+	Want, Got, File string
+}
+
+func (e *AccountMismatchError) Error() string {
+	return fmt.Sprintf("account guard: %s pins account %s, but the credentials reach account %s; nothing was read further or written. Use credentials for %s, or change `account:`",
+		e.File, e.Want, e.Got, e.Want)
+}

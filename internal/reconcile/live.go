@@ -1,0 +1,256 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
+
+// Live is what ECR holds: every repository in the registry, with the
+// attributes that need their own read filled in only where the spec manages
+// them.
+type Live struct {
+	Region     string
+	RegistryID string
+	Repos      map[string]*LiveRepository
+}
+
+// LiveRepository is one repository as ECR reports it. Pointers and maps are
+// nil when the attribute was not read (unmanaged) or is not set; the *Read
+// flags tell the two apart.
+type LiveRepository struct {
+	Name               string            `json:"name"`
+	ARN                string            `json:"arn"`
+	URI                string            `json:"uri"`
+	RegistryID         string            `json:"registry_id"`
+	ImageTagMutability string            `json:"image_tag_mutability"`
+	ExclusionFilters   []string          `json:"exclusion_filters,omitempty"`
+	ScanOnPush         bool              `json:"scan_on_push"`
+	EncryptionType     string            `json:"encryption_type"`
+	KMSKey             string            `json:"kms_key,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	TagsRead           bool              `json:"tags_read,omitempty"`
+	Lifecycle          *string           `json:"lifecycle_policy,omitempty"`
+	LifecycleRead      bool              `json:"lifecycle_read,omitempty"`
+	Policy             *string           `json:"repository_policy,omitempty"`
+	PolicyRead         bool              `json:"policy_read,omitempty"`
+	ImageCount         *int              `json:"image_count,omitempty"`
+}
+
+// ReadOptions tune the live read.
+type ReadOptions struct {
+	Region      string
+	Parallelism int // concurrent per-repository reads; <1 means 1
+}
+
+// describePageSize is DescribeRepositories' maximum page: the fewest calls.
+const describePageSize = 1000
+
+// Read lists the registry and reads, for the repositories the spec manages,
+// only the attributes it manages: tags, lifecycle policy and repository
+// policy each cost one call per repository. Image counts are read only where
+// the plan would destroy images. It fails before any write can happen when
+// the account guard does not match.
+func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*Live, error) {
+	live := &Live{Region: opt.Region, Repos: map[string]*LiveRepository{}}
+	var token *string
+	for {
+		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
+			MaxResults: aws.Int32(describePageSize),
+			NextToken:  token,
+		})
+		if err != nil {
+			return nil, &OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
+		}
+		for _, r := range out.Repositories {
+			lr := fromSDK(r)
+			live.Repos[lr.Name] = lr
+			if live.RegistryID == "" {
+				live.RegistryID = lr.RegistryID
+			}
+		}
+		token = out.NextToken
+		if token == nil || *token == "" {
+			break
+		}
+	}
+	if f.Account != "" && live.RegistryID == "" {
+		out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+		if err != nil {
+			return nil, &OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
+		}
+		live.RegistryID = aws.ToString(out.RegistryId)
+	}
+	if f.Account != "" && live.RegistryID != f.Account {
+		return nil, &AccountMismatchError{Want: f.Account, Got: live.RegistryID, File: f.Path}
+	}
+
+	var tasks []func(context.Context) error
+	for _, d := range f.Repositories {
+		lr, ok := live.Repos[d.Name]
+		if !ok {
+			continue
+		}
+		replacing := !d.Absent && d.Encryption != nil && !encryptionMatches(d.Encryption, lr)
+		if d.Absent || replacing {
+			tasks = append(tasks, func(ctx context.Context) error { return countImages(ctx, client, lr) })
+		}
+		if d.Absent {
+			continue
+		}
+		// A replacement carries unmanaged attributes over to the new
+		// repository, so it needs them all.
+		if d.Tags != nil || replacing {
+			tasks = append(tasks, func(ctx context.Context) error { return readTags(ctx, client, lr) })
+		}
+		if d.Lifecycle != nil || replacing {
+			tasks = append(tasks, func(ctx context.Context) error { return readLifecycle(ctx, client, lr) })
+		}
+		if d.Policy != nil || replacing {
+			tasks = append(tasks, func(ctx context.Context) error { return readPolicy(ctx, client, lr) })
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(opt.Parallelism, 1))
+	for _, t := range tasks {
+		g.Go(func() error { return t(gctx) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return live, nil
+}
+
+func fromSDK(r types.Repository) *LiveRepository {
+	lr := &LiveRepository{
+		Name:               aws.ToString(r.RepositoryName),
+		ARN:                aws.ToString(r.RepositoryArn),
+		URI:                aws.ToString(r.RepositoryUri),
+		RegistryID:         aws.ToString(r.RegistryId),
+		ImageTagMutability: string(r.ImageTagMutability),
+		EncryptionType:     spec.AES256,
+	}
+	if lr.ImageTagMutability == "" {
+		lr.ImageTagMutability = spec.Mutable
+	}
+	for _, f := range r.ImageTagMutabilityExclusionFilters {
+		lr.ExclusionFilters = append(lr.ExclusionFilters, aws.ToString(f.Filter))
+	}
+	sort.Strings(lr.ExclusionFilters)
+	if r.ImageScanningConfiguration != nil {
+		lr.ScanOnPush = r.ImageScanningConfiguration.ScanOnPush
+	}
+	if e := r.EncryptionConfiguration; e != nil && e.EncryptionType != "" {
+		lr.EncryptionType = string(e.EncryptionType)
+		lr.KMSKey = aws.ToString(e.KmsKey)
+	}
+	return lr
+}
+
+func readTags(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+	out, err := c.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: aws.String(lr.ARN)})
+	if err != nil {
+		return &OpError{Repository: lr.Name, Operation: "ListTagsForResource", Err: err, Doing: "reading tags"}
+	}
+	lr.Tags = map[string]string{}
+	for _, t := range out.Tags {
+		lr.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	lr.TagsRead = true
+	return nil
+}
+
+func readLifecycle(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+	out, err := c.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String(lr.Name)})
+	var nf *types.LifecyclePolicyNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		lr.Lifecycle = nil
+	case err != nil:
+		return &OpError{Repository: lr.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy"}
+	default:
+		lr.Lifecycle = out.LifecyclePolicyText
+	}
+	lr.LifecycleRead = true
+	return nil
+}
+
+func readPolicy(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+	out, err := c.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(lr.Name)})
+	var nf *types.RepositoryPolicyNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		lr.Policy = nil
+	case err != nil:
+		return &OpError{Repository: lr.Name, Operation: "GetRepositoryPolicy", Err: err, Doing: "reading the repository policy"}
+	default:
+		lr.Policy = out.PolicyText
+	}
+	lr.PolicyRead = true
+	return nil
+}
+
+func countImages(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+	n, err := CountImages(ctx, c, lr.Name)
+	if err != nil {
+		return err
+	}
+	lr.ImageCount = &n
+	return nil
+}
+
+// CountImages counts a repository's images with DescribeImages, one entry per
+// image whatever its tags, in pages of 1000.
+func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
+	n := 0
+	var token *string
+	for {
+		out, err := c.DescribeImages(ctx, &ecr.DescribeImagesInput{
+			RepositoryName: aws.String(repo),
+			MaxResults:     aws.Int32(1000),
+			NextToken:      token,
+		})
+		if err != nil {
+			return 0, &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: "counting images"}
+		}
+		n += len(out.ImageDetails)
+		token = out.NextToken
+		if token == nil || *token == "" {
+			return n, nil
+		}
+	}
+}
+
+// fingerprint hashes the part of live state a plan depends on: the managed
+// repositories as read, so any drift between plan and apply changes it.
+func fingerprint(f *spec.File, live *Live) string {
+	type entry struct {
+		Name string          `json:"name"`
+		Repo *LiveRepository `json:"repo"`
+	}
+	entries := make([]entry, 0, len(f.Repositories))
+	for _, d := range f.Repositories {
+		entries = append(entries, entry{Name: d.Name, Repo: live.Repos[d.Name]})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	b, err := json.Marshal(struct {
+		RegistryID string  `json:"registry_id"`
+		Repos      []entry `json:"repos"`
+	}{live.RegistryID, entries})
+	if err != nil {
+		panic(fmt.Sprintf("fingerprint: %v", err)) // plain structs of strings cannot fail to marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

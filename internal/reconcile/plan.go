@@ -1,0 +1,136 @@
+package reconcile
+
+// FormatVersion is the version of the plan JSON contract (docs/plan-json.md).
+// It changes only when a field is removed or changes meaning.
+const FormatVersion = "1"
+
+// Action is one of Terraform's plan actions.
+type Action string
+
+// The actions a resource change can carry. A replacement is Delete then Create.
+const (
+	NoOp   Action = "no-op"
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+)
+
+// Flags that unblock destructive changes, named in plans and errors.
+const (
+	FlagAllowDeleteImages = "--allow-delete-images"
+	FlagAllowReplace      = "--allow-replace"
+)
+
+// Plan is the whole result of comparing a spec with live ECR. It is data: the
+// text, JSON and markdown renderings and apply all work from this value.
+type Plan struct {
+	FormatVersion string           `json:"format_version"`
+	Region        string           `json:"region"`
+	RegistryID    string           `json:"registry_id"`
+	HasChanges    bool             `json:"has_changes"`
+	Summary       Summary          `json:"summary"`
+	Changes       []ResourceChange `json:"resource_changes"`
+	Unmanaged     []string         `json:"unmanaged_repositories"`
+	Warnings      []string         `json:"warnings"`
+	// Fingerprint identifies the spec and the live state the plan came from;
+	// set on every plan, checked when a saved plan is applied.
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+}
+
+// Summary counts changes the way Terraform does: a replacement is one add
+// and one destroy.
+type Summary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+}
+
+// Fingerprint ties a saved plan to its inputs.
+type Fingerprint struct {
+	SpecFile   string `json:"spec_file"`
+	SpecSHA256 string `json:"spec_sha256"`
+	LiveSHA256 string `json:"live_sha256"`
+}
+
+// ResourceChange is what happens to one managed repository.
+type ResourceChange struct {
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	// ARN of the live repository; "" when it does not exist yet.
+	ARN     string   `json:"arn,omitempty"`
+	Actions []Action `json:"actions"`
+	// Blocked is true when the change is destructive and the flags in
+	// Requires were not given; apply refuses the whole plan then.
+	Blocked  bool     `json:"blocked"`
+	Requires []string `json:"requires,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	// ImageCount is the number of images the repository held when planned;
+	// set only for deletes and replacements.
+	ImageCount *int              `json:"image_count,omitempty"`
+	Changes    []AttributeChange `json:"changes"`
+	Steps      []Step            `json:"steps"`
+}
+
+// AttributeChange is one attribute's before and after value. Before is nil
+// when the repository does not exist yet, After nil when the attribute will
+// be removed.
+type AttributeChange struct {
+	Path              string `json:"path"`
+	Before            any    `json:"before"`
+	After             any    `json:"after"`
+	ForcesReplacement bool   `json:"forces_replacement"`
+}
+
+// IsReplace reports whether the change destroys and recreates.
+func (c ResourceChange) IsReplace() bool {
+	return len(c.Actions) == 2 && c.Actions[0] == Delete && c.Actions[1] == Create
+}
+
+// Is reports whether the change has exactly the one action a.
+func (c ResourceChange) Is(a Action) bool {
+	return len(c.Actions) == 1 && c.Actions[0] == a
+}
+
+func (p *Plan) summarise() {
+	p.Summary = Summary{}
+	for _, c := range p.Changes {
+		switch {
+		case c.IsReplace():
+			p.Summary.Add++
+			p.Summary.Destroy++
+		case c.Is(Create):
+			p.Summary.Add++
+		case c.Is(Update):
+			p.Summary.Change++
+		case c.Is(Delete):
+			p.Summary.Destroy++
+		}
+	}
+	p.HasChanges = p.Summary != Summary{}
+}
+
+// Allow re-decides which changes are blocked for the flags an operator gave,
+// so a saved plan is judged by the flags of the apply that runs it.
+func (p *Plan) Allow(opt DiffOptions) {
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		c.Blocked = false
+		for _, f := range c.Requires {
+			if (f == FlagAllowDeleteImages && !opt.AllowDeleteImages) || (f == FlagAllowReplace && !opt.AllowReplace) {
+				c.Blocked = true
+			}
+		}
+	}
+}
+
+// Blocked returns the changes that apply would refuse.
+func (p *Plan) Blocked() []ResourceChange {
+	var out []ResourceChange
+	for _, c := range p.Changes {
+		if c.Blocked {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,271 @@
+package reconcile
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// RenderJSON writes the plan as one JSON object (docs/plan-json.md).
+func RenderJSON(w io.Writer, p *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// ReadPlanJSON reads a plan written by RenderJSON (a saved plan).
+func ReadPlanJSON(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, err
+	}
+	if p.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("plan format_version %q is not supported (this ecrctl reads %q); run plan again with this version", p.FormatVersion, FormatVersion)
+	}
+	return &p, nil
+}
+
+type palette struct{ green, yellow, red, bold, reset string }
+
+func newPalette(color bool) palette {
+	if !color {
+		return palette{}
+	}
+	return palette{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", bold: "\x1b[1m", reset: "\x1b[0m"}
+}
+
+// RenderText writes the plan in Terraform's vocabulary. Colour is added only
+// when color is true (a terminal, without NO_COLOR or --no-color).
+func RenderText(w io.Writer, p *Plan, color bool) error {
+	c := newPalette(color)
+	var b bytes.Buffer
+	if !p.HasChanges {
+		fmt.Fprintf(&b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), plural(len(p.Changes), "repository", "repositories"))
+	} else {
+		b.WriteString("ecrctl will perform the following actions:\n")
+		for _, rc := range p.Changes {
+			if rc.Is(NoOp) {
+				continue
+			}
+			b.WriteString("\n")
+			renderChange(&b, rc, c)
+		}
+		fmt.Fprintf(&b, "\n%sPlan:%s %d to add, %d to change, %d to destroy.\n", c.bold, c.reset, p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+		if blocked := p.Blocked(); len(blocked) > 0 {
+			fmt.Fprintf(&b, "\n%sBlocked:%s apply refuses this plan until every destructive change is allowed by name:\n", c.red, c.reset)
+			for _, rc := range blocked {
+				fmt.Fprintf(&b, "  - %s: %s (needs %s)\n", rc.Address, rc.Reason, strings.Join(rc.Requires, " "))
+			}
+		}
+	}
+	if len(p.Unmanaged) > 0 {
+		fmt.Fprintf(&b, "\nUnmanaged repositories (not in the spec, never touched): %s\n", strings.Join(p.Unmanaged, ", "))
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(&b, "\n%sWarning:%s %s\n", c.yellow, c.reset, warn)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func renderChange(b *bytes.Buffer, rc ResourceChange, c palette) {
+	var symbol, color, verb string
+	switch {
+	case rc.IsReplace():
+		symbol, color, verb = "-/+", c.red, "must be replaced"
+	case rc.Is(Create):
+		symbol, color, verb = "  +", c.green, "will be created"
+	case rc.Is(Update):
+		symbol, color, verb = "  ~", c.yellow, "will be updated in place"
+	case rc.Is(Delete):
+		symbol, color, verb = "  -", c.red, "will be destroyed"
+	}
+	fmt.Fprintf(b, "  %s# %s%s %s\n", c.bold, rc.Address, c.reset, verb)
+	if rc.Reason != "" && !rc.Is(Create) {
+		fmt.Fprintf(b, "  # (%s)\n", rc.Reason)
+	}
+	if rc.Blocked {
+		fmt.Fprintf(b, "  %s# blocked: needs %s%s\n", c.red, strings.Join(rc.Requires, " "), c.reset)
+	}
+	fmt.Fprintf(b, "%s%s%s repository %q {", color, symbol, c.reset, rc.Name)
+	if rc.Is(Delete) {
+		b.WriteString("}\n")
+		return
+	}
+	b.WriteString("\n")
+	width := 0
+	for _, ch := range rc.Changes {
+		width = max(width, len(ch.Path))
+	}
+	for _, ch := range rc.Changes {
+		renderAttribute(b, ch, width, c)
+	}
+	b.WriteString("    }\n")
+}
+
+func renderAttribute(b *bytes.Buffer, ch AttributeChange, width int, c palette) {
+	var sym, color string
+	switch {
+	case ch.Before == nil:
+		sym, color = "+", c.green
+	case ch.After == nil:
+		sym, color = "-", c.red
+	default:
+		sym, color = "~", c.yellow
+	}
+	suffix := ""
+	if ch.ForcesReplacement {
+		suffix = fmt.Sprintf(" %s# forces replacement%s", c.red, c.reset)
+	}
+	pad := strings.Repeat(" ", width-len(ch.Path))
+	prefix := fmt.Sprintf("      %s%s%s %s%s = ", color, sym, c.reset, ch.Path, pad)
+	if isDocument(ch.Before) || isDocument(ch.After) {
+		fmt.Fprintf(b, "%sjsonencode(%s\n", prefix, suffix)
+		renderDocumentDiff(b, ch.Before, ch.After, c)
+		b.WriteString("        )\n")
+		return
+	}
+	switch sym {
+	case "+":
+		fmt.Fprintf(b, "%s%s%s\n", prefix, scalar(ch.After), suffix)
+	case "-":
+		fmt.Fprintf(b, "%s%s -> null%s\n", prefix, scalar(ch.Before), suffix)
+	default:
+		fmt.Fprintf(b, "%s%s -> %s%s\n", prefix, scalar(ch.Before), scalar(ch.After), suffix)
+	}
+}
+
+func isDocument(v any) bool {
+	switch v.(type) {
+	case map[string]any:
+		return true
+	}
+	return false
+}
+
+func scalar(v any) string { return compactJSON(v) }
+
+// renderDocumentDiff prints a policy document as indented JSON with a line
+// diff, so a reviewer sees which rule or statement changes.
+func renderDocumentDiff(b *bytes.Buffer, before, after any, c palette) {
+	old, cur := prettyLines(before), prettyLines(after)
+	for _, l := range lineDiff(old, cur) {
+		color := ""
+		switch l.op {
+		case '+':
+			color = c.green
+		case '-':
+			color = c.red
+		}
+		fmt.Fprintf(b, "          %s%c %s%s\n", color, l.op, l.text, c.reset)
+	}
+}
+
+// prettyLines prints a document with one line per list element (one
+// lifecycle rule or policy statement a line), so the line diff points at the
+// rule or statement that changes.
+func prettyLines(v any) []string {
+	if v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return strings.Split(fmt.Sprint(v), "\n")
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	lines := []string{"{"}
+	for i, k := range keys {
+		comma := ","
+		if i == len(keys)-1 {
+			comma = ""
+		}
+		if list, ok := m[k].([]any); ok && len(list) > 0 {
+			lines = append(lines, fmt.Sprintf("  %s: [", compactJSON(k)))
+			for j, e := range list {
+				sep := ","
+				if j == len(list)-1 {
+					sep = ""
+				}
+				lines = append(lines, "    "+compactJSON(e)+sep)
+			}
+			lines = append(lines, "  ]"+comma)
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %s%s", compactJSON(k), compactJSON(m[k]), comma))
+	}
+	return append(lines, "}")
+}
+
+func compactJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimRight(buf.String(), "\n")
+}
+
+type diffLine struct {
+	op   byte
+	text string
+}
+
+// lineDiff is a longest-common-subsequence diff; policy documents are short
+// enough for the quadratic table.
+func lineDiff(a, b []string) []diffLine {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffLine
+	i, j := 0, 0
+	for i < n && j < m {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, diffLine{' ', a[i]})
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, diffLine{'-', a[i]})
+			i++
+		default:
+			out = append(out, diffLine{'+', b[j]})
+			j++
+		}
+	}
+	for ; i < n; i++ {
+		out = append(out, diffLine{'-', a[i]})
+	}
+	for ; j < m; j++ {
+		out = append(out, diffLine{'+', b[j]})
+	}
+	return out
+}

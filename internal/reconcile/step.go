@@ -1,0 +1,35 @@
+package reconcile
+
+import "github.com/ecrctl/ecrctl/internal/spec"
+
+// ECR operations that apply can perform, named as in the API so a reader of a
+// plan knows which IAM action each step needs (ecr:<Operation>).
+const (
+	OpCreateRepository              = "CreateRepository"
+	OpDeleteRepository              = "DeleteRepository"
+	OpPutImageTagMutability         = "PutImageTagMutability"
+	OpPutImageScanningConfiguration = "PutImageScanningConfiguration"
+	OpTagResource                   = "TagResource"
+	OpUntagResource                 = "UntagResource"
+	OpPutLifecyclePolicy            = "PutLifecyclePolicy"
+	OpDeleteLifecyclePolicy         = "DeleteLifecyclePolicy"
+	OpSetRepositoryPolicy           = "SetRepositoryPolicy"
+	OpDeleteRepositoryPolicy        = "DeleteRepositoryPolicy"
+)
+
+// Step is one API call of a plan, with everything it sends, so a saved plan
+// can be executed exactly as it was reviewed.
+type Step struct {
+	Operation          string            `json:"operation"`
+	ImageTagMutability string            `json:"image_tag_mutability,omitempty"`
+	ExclusionFilters   []string          `json:"exclusion_filters,omitempty"`
+	ScanOnPush         *bool             `json:"scan_on_push,omitempty"`
+	Encryption         *spec.Encryption  `json:"encryption,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	TagKeys            []string          `json:"tag_keys,omitempty"`
+	PolicyText         string            `json:"policy_text,omitempty"`
+	// Force and ExpectedImages guard DeleteRepository: apply counts images
+	// again and refuses when there are more than the plan showed.
+	Force          bool `json:"force,omitempty"`
+	ExpectedImages *int `json:"expected_images,omitempty"`
+}
