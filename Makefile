@@ -1,0 +1,39 @@
+# ecrctl: `make demo` and `make test` are all a new machine needs.
+GO                    ?= go
+BIN                   := bin/ecrctl
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT         := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+FUZZTIME              ?= 60s
+
+.PHONY: build test unit e2e lint fuzz demo clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ecrctl
+
+# Unit tests, golden files, the fake-ECR convergence tests, a short fuzz run of
+# the spec loader, and end-to-end tests of the built binary against moto.
+test:
+	$(GO) test -count=1 ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/spec
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+e2e:
+	$(GO) test -count=1 -v -run 'TestE2E' ./internal/e2e
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/spec
+
+# Builds ecrctl, starts a local ECR emulator (moto) on a free port, runs
+# plan, apply, plan on registry.yaml against it, and stops the emulator.
+demo: build
+	@bash internal/e2e/demo.sh $(BIN)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/reconcile"
+)
+
+type applyOptions struct {
+	AutoApprove       bool
+	AllowDeleteImages bool
+	AllowReplace      bool
+	PlanFile          string
+}
+
+func newApplyCmd(f *factory, g *globalOptions) *cobra.Command {
+	o := &applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply [PLAN_FILE]",
+		Short: "Converge ECR with the spec",
+		Long: `Apply computes the plan, shows it, asks for confirmation (on a terminal), and
+executes exactly that plan with create/put/set calls. Without a terminal it
+refuses unless --auto-approve is given.
+
+Given a PLAN_FILE saved by 'ecrctl plan --out', apply re-reads live state and
+refuses with "plan is stale" when the spec file or live ECR changed since the
+plan was made; otherwise it runs the saved steps (asking once on a terminal).
+
+A plan with a blocked change (one that would destroy images) is refused
+before any write; the message names the flag that allows it.
+
+Exit codes:
+  0  applied, or nothing to do
+  1  error, refused, or some changes failed (each failure is listed)`,
+		Example: `  ecrctl apply
+  ecrctl apply --auto-approve                # in CI
+  ecrctl plan --out plan.json && ecrctl apply plan.json
+  ecrctl apply --allow-replace --allow-delete-images   # permit destroying images`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.PlanFile = args[0]
+			}
+			return runApply(cmd.Context(), f, g, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking (required when stdin is not a terminal)")
+	addDestructiveFlags(fl.BoolVar, &o.AllowDeleteImages, &o.AllowReplace)
+	return cmd
+}
+
+func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions) error {
+	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace}
+	var saved *reconcile.Plan
+	if o.PlanFile != "" {
+		var err error
+		if saved, err = readSavedPlan(o.PlanFile); err != nil {
+			return err
+		}
+		if saved.Fingerprint != nil && saved.Fingerprint.SpecFile != "" {
+			g.File = saved.Fingerprint.SpecFile
+		}
+	}
+	s, err := loadSpec(f, g.File)
+	if err != nil {
+		return err
+	}
+	p, client, err := computePlan(ctx, f, g, s, flags)
+	if err != nil {
+		return err
+	}
+	if saved != nil {
+		if err := checkStale(saved, p); err != nil {
+			return err
+		}
+		saved.Allow(flags)
+		p = saved
+	}
+	if err := reconcile.RenderText(f.IO.Out, p, f.IO.Color(g.NoColor)); err != nil {
+		return err
+	}
+	if !p.HasChanges {
+		return nil
+	}
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		return &reconcile.BlockedError{Changes: blocked}
+	}
+	if !o.AutoApprove {
+		switch {
+		case f.IO.CanPrompt():
+			ok, err := confirm(f)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(f.IO.ErrOut, "Apply cancelled; nothing was changed.")
+				return errReported
+			}
+		case saved == nil:
+			return errors.New("refusing to apply without confirmation: stdin is not a terminal. Review the plan and pass --auto-approve, or apply a saved plan file")
+		}
+	}
+	opt := reconcile.DefaultApplyOptions()
+	opt.Parallelism = g.Parallelism
+	opt.Progress = f.IO.ErrOut
+	res, err := reconcile.Apply(ctx, client, p, opt)
+	if err != nil {
+		return err
+	}
+	return reportApply(f, res)
+}
+
+func readSavedPlan(path string) (*reconcile.Plan, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan: %w", err)
+	}
+	defer fh.Close() //nolint:errcheck // read-only file
+	p, err := reconcile.ReadPlanJSON(fh)
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan %s: %w; save one with `ecrctl plan --out FILE`", path, err)
+	}
+	if p.Fingerprint == nil {
+		return nil, fmt.Errorf("%s has no fingerprint, so ecrctl cannot tell whether it is stale; save the plan with `ecrctl plan --out FILE`", path)
+	}
+	return p, nil
+}
+
+// checkStale refuses a saved plan whose spec or live state moved on.
+func checkStale(saved, now *reconcile.Plan) error {
+	switch {
+	case saved.Fingerprint.SpecSHA256 != now.Fingerprint.SpecSHA256:
+		return fmt.Errorf("plan is stale: %s changed since the plan was saved; nothing was written. Run plan again", saved.Fingerprint.SpecFile)
+	case saved.Fingerprint.LiveSHA256 != now.Fingerprint.LiveSHA256:
+		return errors.New("plan is stale: live ECR changed since the plan was saved; nothing was written. Run plan again")
+	}
+	return nil
+}
+
+func confirm(f *factory) (bool, error) {
+	fmt.Fprint(f.IO.ErrOut, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, fmt.Errorf("reading the confirmation: %w", err)
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func reportApply(f *factory, res *reconcile.Result) error {
+	for _, fl := range res.Failed {
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s: %s\n", fl.Address, fl.Err)
+		if len(fl.Done) > 0 {
+			fmt.Fprintf(f.IO.ErrOut, "  (completed before the failure: %s)\n", strings.Join(fl.Done, ", "))
+		}
+	}
+	if len(res.NotStarted) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "Interrupted: not started: %s\n", strings.Join(res.NotStarted, ", "))
+	}
+	fmt.Fprintf(f.IO.Out, "\nApply %s! Resources: %d added, %d changed, %d destroyed.\n",
+		map[bool]string{true: "complete", false: "incomplete"}[len(res.Failed) == 0 && len(res.NotStarted) == 0],
+		res.Summary.Add, res.Summary.Change, res.Summary.Destroy)
+	if len(res.Failed) > 0 || len(res.NotStarted) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "%d %s failed and %d did not start; run `ecrctl apply` again to converge the rest.\n",
+			len(res.Failed), plural(len(res.Failed), "change", "changes"), len(res.NotStarted))
+		return errReported
+	}
+	return nil
+}

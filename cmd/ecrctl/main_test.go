@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/reconcile"
+)
+
+const testSpec = `version: 1
+region: us-west-2
+defaults:
+  imageTagMutability: IMMUTABLE
+  scanOnPush: true
+  tags: {Team: platform}
+repositories:
+  - name: app-frontend
+  - name: app-backend
+    lifecyclePolicy:
+      rules:
+        - selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}
+          action: {type: expire}
+`
+
+type harness struct {
+	t         *testing.T
+	fake      *ecrfake.Fake
+	dir       string
+	connected int
+}
+
+func newHarness(t *testing.T, spec string) *harness {
+	t.Helper()
+	h := &harness{t: t, fake: ecrfake.New(), dir: t.TempDir()}
+	h.writeSpec(spec)
+	return h
+}
+
+func (h *harness) writeSpec(spec string) {
+	h.t.Helper()
+	if err := os.WriteFile(filepath.Join(h.dir, "registry.yaml"), []byte(spec), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// run executes ecrctl with args in the harness directory and returns the
+// exit code and both streams. tty makes all streams terminals.
+func (h *harness) run(stdin string, tty bool, args ...string) (int, string, string) {
+	h.t.Helper()
+	io, out, errOut := testIO(stdin, tty)
+	f := &factory{IO: io, NewECR: func(_ context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
+		h.connected++
+		region := o.Region
+		if region == "" {
+			region = "us-west-2"
+		}
+		return h.fake, region, nil
+	}}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(h.dir); err != nil {
+		h.t.Fatal(err)
+	}
+	defer func() { _ = os.Chdir(wd) }()
+	code := run(context.Background(), f, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidateNeverConnects(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, out, _ := h.run("", false, "validate")
+	if code != exitOK || !strings.Contains(out, "registry.yaml is valid: 2 repositories.") {
+		t.Fatalf("validate = %d, %q", code, out)
+	}
+	if h.connected != 0 || len(h.fake.Calls()) != 0 {
+		t.Fatalf("validate built a client %d times and made calls %v", h.connected, h.fake.Calls())
+	}
+}
+
+func TestHelpNeverConnects(t *testing.T) {
+	h := newHarness(t, testSpec)
+	for _, cmd := range []string{"plan", "apply", "validate", "version"} {
+		code, out, _ := h.run("", false, cmd, "--help")
+		if code != exitOK || !strings.Contains(out, "Example") {
+			t.Errorf("%s --help = %d, missing examples:\n%s", cmd, code, out)
+		}
+		if cmd != "version" && !strings.Contains(out, "Exit codes") {
+			t.Errorf("%s --help does not document exit codes", cmd)
+		}
+	}
+	if h.connected != 0 {
+		t.Fatalf("--help built a client")
+	}
+}
+
+func TestInvalidSpecMakesNoAWSCall(t *testing.T) {
+	h := newHarness(t, "version: 1\nrepositories:\n  - name: Bad_Name\n    scanOnPush: true\n    colour: red\n")
+	for _, args := range [][]string{{"validate"}, {"plan"}, {"apply", "--auto-approve"}} {
+		cmd := args[0]
+		code, _, errOut := h.run("", false, args...)
+		if code != exitError {
+			t.Errorf("%s exit = %d, want 1", cmd, code)
+		}
+		for _, want := range []string{"registry.yaml:3:", "repositories[0].name", "registry.yaml:5:5: repositories[0].colour: unknown key \"colour\"", "nothing was sent to AWS"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%s stderr lacks %q:\n%s", cmd, want, errOut)
+			}
+		}
+	}
+	if h.connected != 0 || h.fake.Writes() != 0 {
+		t.Fatalf("invalid spec reached AWS: %d clients, calls %v", h.connected, h.fake.Calls())
+	}
+}
+
+func TestPlanDetailedExitCodeAndConvergence(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, out, _ := h.run("", false, "plan", "--detailed-exitcode")
+	if code != exitChanges || !strings.Contains(out, "Plan: 2 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("plan = %d:\n%s", code, out)
+	}
+	if code, _, _ := h.run("", false, "plan"); code != exitOK {
+		t.Fatalf("plan without --detailed-exitcode = %d, want 0", code)
+	}
+	if h.fake.Writes() != 0 {
+		t.Fatalf("plan wrote: %v", h.fake.Calls())
+	}
+	code, out, errOut := h.run("", false, "apply", "--auto-approve")
+	if code != exitOK || !strings.Contains(out, "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("apply = %d:\n%s\n%s", code, out, errOut)
+	}
+	h.fake.ResetCalls()
+	code, out, _ = h.run("", false, "plan", "--detailed-exitcode")
+	if code != exitOK || !strings.Contains(out, "No changes.") {
+		t.Fatalf("plan after apply = %d:\n%s", code, out)
+	}
+	code, _, _ = h.run("", false, "apply", "--auto-approve")
+	if code != exitOK || h.fake.Writes() != 0 {
+		t.Fatalf("second apply = %d with %d writes", code, h.fake.Writes())
+	}
+}
+
+func TestApplyWithoutTerminalNeedsAutoApprove(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, _, errOut := h.run("yes\n", false, "apply")
+	if code != exitError || !strings.Contains(errOut, "--auto-approve") {
+		t.Fatalf("apply without tty = %d:\n%s", code, errOut)
+	}
+	if h.fake.Writes() != 0 {
+		t.Fatal("apply without confirmation wrote")
+	}
+}
+
+func TestApplyPromptsOnTerminal(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, _, errOut := h.run("no\n", true, "apply")
+	if code != exitError || !strings.Contains(errOut, "Only 'yes' will be accepted") || h.fake.Writes() != 0 {
+		t.Fatalf("answer no: exit %d, writes %d:\n%s", code, h.fake.Writes(), errOut)
+	}
+	code, _, _ = h.run("yes\n", true, "apply")
+	if code != exitOK || h.fake.Writes() == 0 {
+		t.Fatalf("answer yes: exit %d, writes %d", code, h.fake.Writes())
+	}
+}
+
+func TestColourOnlyOnTerminal(t *testing.T) {
+	h := newHarness(t, testSpec)
+	_, out, _ := h.run("", false, "plan")
+	if strings.Contains(out, "\x1b[") {
+		t.Fatal("colour escape codes in piped output")
+	}
+	_, out, _ = h.run("", true, "plan")
+	if !strings.Contains(out, "\x1b[") {
+		t.Fatal("no colour on a terminal")
+	}
+	_, out, _ = h.run("", true, "plan", "--no-color")
+	if strings.Contains(out, "\x1b[") {
+		t.Fatal("--no-color ignored")
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, out, _ := h.run("", false, "plan", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var p struct {
+		FormatVersion string `json:"format_version"`
+		HasChanges    bool   `json:"has_changes"`
+		Summary       struct{ Add int }
+		Changes       []struct {
+			Address string   `json:"address"`
+			Actions []string `json:"actions"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("plan -o json is not one JSON object: %v\n%s", err, out)
+	}
+	if p.FormatVersion != "1" || !p.HasChanges || p.Summary.Add != 2 || len(p.Changes) != 2 || p.Changes[0].Address != "repository.app-backend" {
+		t.Fatalf("unexpected plan JSON: %+v", p)
+	}
+}
+
+func TestRegionFlagContradictingSpec(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, _, errOut := h.run("", false, "plan", "--region", "eu-west-1")
+	if code != exitError || !strings.Contains(errOut, "--region eu-west-1 contradicts region us-west-2") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+}
+
+func TestSavedPlan(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, _, errOut := h.run("", false, "plan", "--out", "plan.json")
+	if code != exitOK || !strings.Contains(errOut, "Saved the plan to plan.json") {
+		t.Fatalf("plan --out = %d:\n%s", code, errOut)
+	}
+	// Without a terminal, a saved plan applies without a prompt: it was reviewed.
+	code, out, errOut := h.run("", false, "apply", "plan.json")
+	if code != exitOK || !strings.Contains(out, "Apply complete! Resources: 2 added") {
+		t.Fatalf("apply plan.json = %d:\n%s\n%s", code, out, errOut)
+	}
+	// The same file again: live state moved on, so it is stale.
+	writes := h.fake.Writes()
+	code, _, errOut = h.run("", false, "apply", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "plan is stale: live ECR changed") || h.fake.Writes() != writes {
+		t.Fatalf("stale apply = %d, writes %d -> %d:\n%s", code, writes, h.fake.Writes(), errOut)
+	}
+}
+
+func TestSavedPlanStaleWhenSpecChanges(t *testing.T) {
+	h := newHarness(t, testSpec)
+	if code, _, _ := h.run("", false, "plan", "--out", "plan.json"); code != exitOK {
+		t.Fatal("plan --out failed")
+	}
+	h.writeSpec(strings.Replace(testSpec, "Team: platform", "Team: payments", 1))
+	code, _, errOut := h.run("", false, "apply", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "plan is stale: registry.yaml changed") || h.fake.Writes() != 0 {
+		t.Fatalf("apply after spec edit = %d, writes %d:\n%s", code, h.fake.Writes(), errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, out, _ := h.run("", false, "version")
+	if code != exitOK || !strings.HasPrefix(out, "ecrctl ") {
+		t.Fatalf("version = %d %q", code, out)
+	}
+}
+
+func TestUnknownFlagIsAnError(t *testing.T) {
+	h := newHarness(t, testSpec)
+	code, _, errOut := h.run("", false, "plan", "--bogus")
+	if code != exitError || !bytes.Contains([]byte(errOut), []byte("unknown flag: --bogus")) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/reconcile"
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
+
+// Exit codes, the whole documented set.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan --detailed-exitcode only
+)
+
+// exitCodeError carries a non-error exit code (2: changes present) up to main.
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// errReported is returned when the command already printed its own error.
+var errReported = errors.New("reported")
+
+type globalOptions struct {
+	File        string
+	Region      string
+	Profile     string
+	EndpointURL string
+	Parallelism int
+	MaxRetries  int
+	NoColor     bool
+}
+
+// factory holds the command dependencies. The ECR client is built lazily, so
+// --help and validate never load AWS credentials.
+type factory struct {
+	IO     *IOStreams
+	NewECR func(ctx context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error)
+}
+
+func defaultFactory() *factory {
+	return &factory{
+		IO: systemIO(),
+		NewECR: func(ctx context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
+			c, region, err := reconcile.NewClient(ctx, o)
+			if err != nil {
+				return nil, "", err
+			}
+			return c, region, nil
+		},
+	}
+}
+
+func newRootCmd(f *factory) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "ecrctl",
+		Short: "Reconcile AWS ECR repositories with registry.yaml",
+		Long: `ecrctl keeps AWS ECR repositories as code. It reads registry.yaml, reads live
+ECR (there is no state file), shows what would change, and converges.
+
+Exit codes:
+  0  success, or no changes
+  1  error (nothing is written when the spec is invalid)
+  2  changes present (plan --detailed-exitcode only)`,
+		Example: `  ecrctl validate
+  ecrctl plan
+  ecrctl apply
+  ecrctl plan --detailed-exitcode -o json > plan.json`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.File, "file", "f", "registry.yaml", "spec file")
+	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's region, then AWS_REGION / profile)")
+	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE)")
+	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "ECR endpoint URL, e.g. a local emulator (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)")
+	pf.IntVar(&g.Parallelism, "parallelism", 10, "concurrent ECR calls")
+	pf.IntVar(&g.MaxRetries, "max-retries", 5, "retries of throttled or transient AWS errors, with adaptive backoff")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
+
+	root.AddCommand(newValidateCmd(f, g), newPlanCmd(f, g), newApplyCmd(f, g), newVersionCmd(f))
+	return root
+}
+
+// loadSpec loads the spec and prints every problem; the caller exits 1.
+func loadSpec(f *factory, path string) (*spec.File, error) {
+	s, err := spec.Load(path)
+	if err != nil {
+		var ps spec.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", p.Error())
+			}
+			fmt.Fprintf(f.IO.ErrOut, "%d %s in %s; nothing was sent to AWS.\n", len(ps), plural(len(ps), "problem", "problems"), path)
+			return nil, errReported
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect resolves the region (flag, then spec, then the SDK's chain) and
+// builds the client. A flag that contradicts the spec is an error.
+func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (reconcile.ECRAPI, string, error) {
+	region := g.Region
+	if region != "" && s.Region != "" && region != s.Region {
+		return nil, "", fmt.Errorf("--region %s contradicts region %s in %s; drop the flag or change the spec", region, s.Region, s.Path)
+	}
+	if region == "" {
+		region = s.Region
+	}
+	if g.Parallelism < 1 {
+		return nil, "", fmt.Errorf("--parallelism must be at least 1, got %d", g.Parallelism)
+	}
+	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
