@@ -146,7 +146,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		if ctx.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
-			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: err}}
+			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
 		}
 		newARN, err := a.step(callCtx, ctx, rc, s, arn, created)
 		if err != nil {
@@ -194,20 +194,22 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 		newARN, err := a.call(callCtx, rc.Name, s, arn)
 		var nf *types.RepositoryNotFoundException
 		if err == nil || !created || !errors.As(err, &nf) || attempt >= a.opt.ConsistencyRetries {
-			if err != nil && created && errors.As(err, &nf) {
-				err = fmt.Errorf("ECR still did not show the new repository after %d retries: %w", attempt, err)
+			if err == nil {
+				return newARN, nil
 			}
-			if err != nil {
-				var op *OpError
-				if !errors.As(err, &op) {
-					err = &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: err}
-				}
+			var op *OpError
+			if errors.As(err, &op) {
+				return "", err
 			}
-			return newARN, err
+			op = &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}
+			if created && errors.As(err, &nf) {
+				op.Detail = fmt.Sprintf("ECR still did not show the new repository after %d retries; run apply again in a minute", attempt)
+			}
+			return "", op
 		}
 		select {
 		case <-ctx.Done():
-			return "", &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "applying", Err: fmt.Errorf("interrupted while waiting for the new repository to appear: %w", err)}
+			return "", &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err, Detail: "interrupted while waiting for the new repository to appear"}
 		case <-time.After(delay):
 		}
 		delay *= 2

@@ -14,8 +14,9 @@ import (
 type OpError struct {
 	Repository string // "" for registry-wide calls
 	Operation  string
-	Doing      string
+	Doing      string // "reading tags of"; the repository name follows
 	Err        error
+	Detail     string // replaces the generic hint when ecrctl knows more
 }
 
 func (e *OpError) Unwrap() error { return e.Err }
@@ -27,7 +28,7 @@ func (e *OpError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Doing)
 	if e.Repository != "" {
-		fmt.Fprintf(&b, " of repository %q", e.Repository)
+		fmt.Fprintf(&b, " repository %q", e.Repository)
 	}
 	fmt.Fprintf(&b, " (%s): ", e.Operation)
 	code := e.Code()
@@ -37,7 +38,10 @@ func (e *OpError) Error() string {
 	} else {
 		b.WriteString(e.Err.Error())
 	}
-	if hint := e.hint(code); hint != "" {
+	if e.Detail != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Detail)
+	} else if hint := e.hint(code); hint != "" {
 		b.WriteString("; ")
 		b.WriteString(hint)
 	}

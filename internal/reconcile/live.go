@@ -161,7 +161,7 @@ func fromSDK(r types.Repository) *LiveRepository {
 func readTags(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	out, err := c.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: aws.String(lr.ARN)})
 	if err != nil {
-		return &OpError{Repository: lr.Name, Operation: "ListTagsForResource", Err: err, Doing: "reading tags"}
+		return &OpError{Repository: lr.Name, Operation: "ListTagsForResource", Err: err, Doing: "reading tags of"}
 	}
 	lr.Tags = map[string]string{}
 	for _, t := range out.Tags {
@@ -178,7 +178,7 @@ func readLifecycle(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	case errors.As(err, &nf):
 		lr.Lifecycle = nil
 	case err != nil:
-		return &OpError{Repository: lr.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy"}
+		return &OpError{Repository: lr.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy of"}
 	default:
 		lr.Lifecycle = out.LifecyclePolicyText
 	}
@@ -193,7 +193,7 @@ func readPolicy(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	case errors.As(err, &nf):
 		lr.Policy = nil
 	case err != nil:
-		return &OpError{Repository: lr.Name, Operation: "GetRepositoryPolicy", Err: err, Doing: "reading the repository policy"}
+		return &OpError{Repository: lr.Name, Operation: "GetRepositoryPolicy", Err: err, Doing: "reading the repository policy of"}
 	default:
 		lr.Policy = out.PolicyText
 	}
@@ -222,7 +222,7 @@ func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
 			NextToken:      token,
 		})
 		if err != nil {
-			return 0, &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: "counting images"}
+			return 0, &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: "counting images in"}
 		}
 		n += len(out.ImageDetails)
 		token = out.NextToken
