@@ -52,11 +52,17 @@ func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error
 // NewRetryer is the SDK's adaptive retryer (client-side rate limiting on
 // throttling) with maxRetries retries. LimitExceededException is a quota in
 // ECR, not a throttle: retrying cannot help, so it fails at once.
-func NewRetryer(maxRetries int) aws.Retryer {
+func NewRetryer(maxRetries int) aws.Retryer { return newRetryer(maxRetries, nil) }
+
+// newRetryer lets tests replace the backoff so they do not sleep.
+func newRetryer(maxRetries int, backoff retry.BackoffDelayer) aws.RetryerV2 {
 	return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 		ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 			so.MaxAttempts = max(maxRetries, 0) + 1
 			so.Retryables = append([]retry.IsErrorRetryable{quotaIsTerminal{}}, so.Retryables...)
+			if backoff != nil {
+				so.Backoff = backoff
+			}
 		})
 	})
 }

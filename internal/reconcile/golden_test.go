@@ -1,0 +1,114 @@
+package reconcile
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+const goldenSpec = `version: 1
+region: us-west-2
+defaults:
+  imageTagMutability: IMMUTABLE
+  scanOnPush: true
+  tags: {Team: platform}
+repositories:
+  - name: new-service
+    lifecyclePolicy:
+      rules:
+        - selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}
+          action: {type: expire}
+    access: {pull: ["210987654321"]}
+  - name: drifted
+    tags: {Owner: web}
+    lifecyclePolicy:
+      rules:
+        - rulePriority: 1
+          selection: {tagStatus: tagged, tagPrefixList: [v], countType: imageCountMoreThan, countNumber: 10}
+          action: {type: expire}
+        - rulePriority: 2
+          selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}
+          action: {type: expire}
+  - name: re-encrypted
+    encryption: {type: KMS}
+  - name: retired
+    state: absent
+  - name: in-sync
+`
+
+func goldenLive() *Live {
+	return liveOf(
+		liveRepo("drifted", func(r *LiveRepository) {
+			r.ImageTagMutability = "IMMUTABLE"
+			r.Tags = map[string]string{"Team": "platform", "Owner": "mobile", "CostCentre": "42", "aws:ecr:managed": "x"}
+			r.Lifecycle = ptr(cheapPolicy)
+		}),
+		liveRepo("re-encrypted", func(r *LiveRepository) { r.ImageTagMutability = "IMMUTABLE"; r.ScanOnPush = true; r.ImageCount = ptr(12); r.Tags = map[string]string{"Team": "platform"} }),
+		liveRepo("retired", func(r *LiveRepository) { r.ImageCount = ptr(3) }),
+		liveRepo("in-sync", func(r *LiveRepository) { r.ImageTagMutability = "IMMUTABLE"; r.ScanOnPush = true; r.Tags = map[string]string{"Team": "platform"} }),
+		liveRepo("legacy-tool", nil),
+	)
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got); run go test ./internal/reconcile -update if the change is intended:\n%s", name, diff)
+	}
+}
+
+func TestGoldenPlan(t *testing.T) {
+	p := Diff(mustSpec(t, goldenSpec), goldenLive(), DiffOptions{AllowReplace: true})
+	var text, color, js bytes.Buffer
+	if err := RenderText(&text, p, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderText(&color, p, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "plan.txt", text.Bytes())
+	checkGolden(t, "plan-color.txt", color.Bytes())
+	checkGolden(t, "plan.json", js.Bytes())
+
+	// The JSON is the saved-plan format: it must read back to the same plan.
+	back, err := ReadPlanJSON(&js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Summary != p.Summary || len(back.Changes) != len(p.Changes) || back.Fingerprint.LiveSHA256 != p.Fingerprint.LiveSHA256 {
+		t.Errorf("plan JSON does not round-trip: %+v", back.Summary)
+	}
+}
+
+func TestGoldenNoChanges(t *testing.T) {
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: in-sync\n  scanOnPush: true\n")
+	p := Diff(f, liveOf(liveRepo("in-sync", func(r *LiveRepository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
+	var text bytes.Buffer
+	if err := RenderText(&text, p, false); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "no-changes.txt", text.Bytes())
+}

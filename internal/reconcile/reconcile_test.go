@@ -1,0 +1,293 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
+
+var _ ECRAPI = (*ecrfake.Fake)(nil)
+
+func seedSpec(t *testing.T) *spec.File {
+	t.Helper()
+	f, err := spec.Load("../../registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func fastApply() ApplyOptions {
+	return ApplyOptions{Parallelism: 4, ConsistencyRetries: 3, ConsistencyDelay: time.Millisecond}
+}
+
+func plan(t *testing.T, c ECRAPI, f *spec.File, opt DiffOptions) *Plan {
+	t.Helper()
+	live, err := Read(context.Background(), c, f, ReadOptions{Region: "us-west-2", Parallelism: 4})
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return Diff(f, live, opt)
+}
+
+func apply(t *testing.T, c ECRAPI, p *Plan) *Result {
+	t.Helper()
+	res, err := Apply(context.Background(), c, p, fastApply())
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+// The heart of ecrctl: apply, then plan is empty, although the fake (like
+// real ECR) hands policies back reformatted.
+func TestConvergenceAgainstFake(t *testing.T) {
+	fake := ecrfake.New(ecrfake.WithAccount("449870229058"))
+	f := seedSpec(t)
+	p := plan(t, fake, f, DiffOptions{})
+	if p.Summary != (Summary{Add: 2}) {
+		t.Fatalf("first plan summary = %+v", p.Summary)
+	}
+	res := apply(t, fake, p)
+	if len(res.Failed) != 0 || res.Summary != (Summary{Add: 2}) {
+		t.Fatalf("apply: %+v", res)
+	}
+	st, _ := fake.Repository("durableai-dev-frontend")
+	if st.RepositoryPolicy == nil || !strings.Contains(*st.RepositoryPolicy, `"Version" : "2012-10-17"`) {
+		t.Fatalf("the fake did not reformat the policy, so this test proves nothing: %v", st.RepositoryPolicy)
+	}
+	fake.ResetCalls()
+	again := plan(t, fake, f, DiffOptions{})
+	if again.HasChanges {
+		var b strings.Builder
+		_ = RenderText(&b, again, false)
+		t.Fatalf("plan after apply is not empty:\n%s", b.String())
+	}
+	res = apply(t, fake, again)
+	if fake.Writes() != 0 || len(res.Applied) != 0 {
+		t.Fatalf("second apply wrote %d times: %v", fake.Writes(), fake.Calls())
+	}
+}
+
+// Plan reads: DescribeRepositories pages of 1000, and one read per managed
+// attribute of each managed repository; nothing for the rest.
+func TestReadCallBudget(t *testing.T) {
+	fake := ecrfake.New()
+	var sb strings.Builder
+	sb.WriteString("version: 1\nrepositories:\n")
+	for i := range 2500 {
+		name := fmt.Sprintf("repo-%04d", i)
+		if _, err := fake.CreateRepository(context.Background(), createInput(name)); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			sb.WriteString("- name: " + name + "\n  tags: {A: b}\n")
+		}
+	}
+	sb.WriteString("- name: only-policy\n  lifecyclePolicy: none\n- name: not-yet\n  scanOnPush: true\n  repositoryPolicy: none\n")
+	if _, err := fake.CreateRepository(context.Background(), createInput("only-policy")); err != nil {
+		t.Fatal(err)
+	}
+	fake.ResetCalls()
+	p := plan(t, fake, mustSpec(t, sb.String()), DiffOptions{})
+	want := map[string]int{"DescribeRepositories": 3, "ListTagsForResource": 3, "GetLifecyclePolicy": 1}
+	if diff := cmp.Diff(want, fake.Calls()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if len(p.Unmanaged) != 2497 {
+		t.Errorf("unmanaged = %d, want 2497", len(p.Unmanaged))
+	}
+}
+
+func createInput(name string) *ecr.CreateRepositoryInput {
+	return &ecr.CreateRepositoryInput{RepositoryName: &name}
+}
+
+func TestApplyMakesExactlyThePlannedWrites(t *testing.T) {
+	fake := ecrfake.New(ecrfake.WithAccount("449870229058"))
+	f := seedSpec(t)
+	p := plan(t, fake, f, DiffOptions{})
+	steps := 0
+	for _, c := range p.Changes {
+		steps += len(c.Steps)
+	}
+	fake.ResetCalls()
+	apply(t, fake, p)
+	if fake.Writes() != steps {
+		t.Fatalf("apply made %d writes for %d planned steps: %v", fake.Writes(), steps, fake.Calls())
+	}
+}
+
+func TestPartialFailureOthersComplete(t *testing.T) {
+	fake := ecrfake.New(ecrfake.WithAccount("449870229058"))
+	f := seedSpec(t)
+	fake.FailN("PutLifecyclePolicy", "durableai-dev-backend", 1, ecrfake.AccessDenied("PutLifecyclePolicy"))
+	res := apply(t, fake, plan(t, fake, f, DiffOptions{}))
+	if len(res.Failed) != 1 || len(res.Applied) != 1 || res.Applied[0] != "repository.durableai-dev-frontend" {
+		t.Fatalf("result = %+v", res)
+	}
+	msg := res.Failed[0].Err.Error()
+	for _, want := range []string{`repository "durableai-dev-backend"`, "(PutLifecyclePolicy)", "AccessDeniedException", "ecr:PutLifecyclePolicy"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("failure %q lacks %q", msg, want)
+		}
+	}
+	if diff := cmp.Diff([]string{OpCreateRepository}, res.Failed[0].Done); diff != "" {
+		t.Errorf("done before failure (-want +got):\n%s", diff)
+	}
+	var op *OpError
+	if !errors.As(res.Failed[0].Err, &op) || op.Code() != "AccessDeniedException" {
+		t.Errorf("failure is not an OpError with the AWS code: %#v", res.Failed[0].Err)
+	}
+	// A second apply converges the rest.
+	res = apply(t, fake, plan(t, fake, f, DiffOptions{}))
+	if len(res.Failed) != 0 || len(res.Applied) != 1 {
+		t.Fatalf("second apply = %+v", res)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Fatal("not converged after the second apply")
+	}
+}
+
+func TestBlockedPlanMakesNoWrites(t *testing.T) {
+	fake := ecrfake.New()
+	ctx := context.Background()
+	if _, err := fake.CreateRepository(ctx, createInput("old-repo")); err != nil {
+		t.Fatal(err)
+	}
+	fake.PutImage("old-repo", ecrfake.Image{Digest: "sha256:" + strings.Repeat("a", 64), Tags: []string{"v1"}, SizeBytes: 10})
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: old-repo\n  state: absent\n- name: new-repo\n")
+	p := plan(t, fake, f, DiffOptions{})
+	fake.ResetCalls()
+	_, err := Apply(ctx, fake, p, fastApply())
+	var be *BlockedError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), FlagAllowDeleteImages) || !strings.Contains(err.Error(), "1 image") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(fake.Calls()) != 0 {
+		t.Fatalf("a blocked plan made calls: %v", fake.Calls())
+	}
+	res := apply(t, fake, plan(t, fake, f, DiffOptions{AllowDeleteImages: true}))
+	if len(res.Failed) != 0 || res.Summary != (Summary{Add: 1, Destroy: 1}) {
+		t.Fatalf("allowed apply = %+v", res)
+	}
+	if _, ok := fake.Repository("old-repo"); ok {
+		t.Fatal("old-repo still exists")
+	}
+}
+
+func TestDeleteRefusedWhenImagesArrivedSincePlan(t *testing.T) {
+	fake := ecrfake.New()
+	if _, err := fake.CreateRepository(context.Background(), createInput("old-repo")); err != nil {
+		t.Fatal(err)
+	}
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: old-repo\n  state: absent\n")
+	p := plan(t, fake, f, DiffOptions{})
+	if p.Changes[0].Blocked {
+		t.Fatal("empty repository delete is blocked")
+	}
+	fake.PutImage("old-repo", ecrfake.Image{Digest: "sha256:" + strings.Repeat("b", 64), Tags: []string{"late"}})
+	res := apply(t, fake, p)
+	if len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "now holds 1 image, the plan saw 0") {
+		t.Fatalf("result = %+v", res)
+	}
+	if _, ok := fake.Repository("old-repo"); !ok {
+		t.Fatal("repository with a new image was deleted")
+	}
+}
+
+func TestEventualConsistencyAfterCreate(t *testing.T) {
+	fake := ecrfake.New(ecrfake.WithAccount("449870229058"))
+	fake.SetNotFoundAfterCreate(2)
+	res := apply(t, fake, plan(t, fake, seedSpec(t), DiffOptions{}))
+	if len(res.Failed) != 0 {
+		t.Fatalf("two not-found answers after create were not tolerated: %v", res.Failed[0].Err)
+	}
+
+	fake = ecrfake.New(ecrfake.WithAccount("449870229058"))
+	fake.SetNotFoundAfterCreate(100)
+	res = apply(t, fake, plan(t, fake, seedSpec(t), DiffOptions{}))
+	if len(res.Failed) != 2 || !strings.Contains(res.Failed[0].Err.Error(), "did not show the new repository after 3 retries") {
+		t.Fatalf("unbounded or unclear: %+v", res.Failed)
+	}
+}
+
+func TestInterruptLetsInFlightCallFinishAndStartsNoMore(t *testing.T) {
+	fake := ecrfake.New()
+	f := mustSpec(t, "version: 1\ndefaults: {lifecyclePolicy: none, tags: {A: b}}\nrepositories:\n- name: first\n- name: second\n- name: third\n")
+	p := plan(t, fake, f, DiffOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	// The interrupt arrives while the first CreateRepository is in flight.
+	fake.Inject("CreateRepository", "first", func(context.Context) error { cancel(); return nil })
+	opt := fastApply()
+	opt.Parallelism = 1
+	res, err := Apply(ctx, fake, p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fake.Repository("first"); !ok {
+		t.Fatal("the in-flight CreateRepository was abandoned")
+	}
+	if diff := cmp.Diff([]string{"repository.second", "repository.third"}, res.NotStarted); diff != "" {
+		t.Errorf("not started (-want +got):\n%s", diff)
+	}
+	if fake.Calls()["CreateRepository"] != 1 {
+		t.Errorf("calls after the interrupt: %v", fake.Calls())
+	}
+}
+
+func TestAccountGuardStopsBeforeReadingRepositories(t *testing.T) {
+	fake := ecrfake.New(ecrfake.WithAccount("123456789012"))
+	f := mustSpec(t, "version: 1\naccount: '999999999999'\nrepositories:\n- name: app\n  tags: {A: b}\n")
+	_, err := Read(context.Background(), fake, f, ReadOptions{Parallelism: 2})
+	var am *AccountMismatchError
+	if !errors.As(err, &am) || !strings.Contains(err.Error(), "999999999999") || !strings.Contains(err.Error(), "123456789012") {
+		t.Fatalf("err = %v", err)
+	}
+	if fake.Writes() != 0 || fake.Calls()["ListTagsForResource"] != 0 {
+		t.Fatalf("calls after mismatch: %v", fake.Calls())
+	}
+}
+
+func TestReadErrorNamesRepositoryAndOperation(t *testing.T) {
+	fake := ecrfake.New()
+	if _, err := fake.CreateRepository(context.Background(), createInput("app")); err != nil {
+		t.Fatal(err)
+	}
+	fake.FailN("GetRepositoryPolicy", "app", 1, ecrfake.AccessDenied("GetRepositoryPolicy"))
+	_, err := Read(context.Background(), fake, mustSpec(t, "version: 1\nrepositories:\n- name: app\n  repositoryPolicy: none\n"), ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), `reading the repository policy of repository "app" (GetRepositoryPolicy): AccessDeniedException`) ||
+		!strings.Contains(err.Error(), "ecr:GetRepositoryPolicy") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRetryerTreatsQuotaAsTerminal(t *testing.T) {
+	r := NewRetryer(4)
+	if r.MaxAttempts() != 5 {
+		t.Errorf("max attempts = %d, want 5", r.MaxAttempts())
+	}
+	if r.IsErrorRetryable(&types.LimitExceededException{Message: ptr("quota")}) {
+		t.Error("LimitExceededException is retried, but it is a quota")
+	}
+	if !r.IsErrorRetryable(ecrfake.Throttling()) {
+		t.Error("ThrottlingException is not retried")
+	}
+	if r.IsErrorRetryable(ecrfake.AccessDenied("X")) {
+		t.Error("AccessDenied is retried")
+	}
+	e := &OpError{Repository: "app", Operation: "CreateRepository", Doing: "applying", Err: ecrfake.LimitExceeded()}
+	if !strings.Contains(e.Error(), "quota") {
+		t.Errorf("quota error does not say so: %v", e)
+	}
+}
