@@ -1,4 +1,7 @@
 // Package lifecycle owns ECR lifecycle policies: the rule model, ECR's validation rules, and the canonical form used to compare policies by meaning.
+// It also evaluates a policy against a repository's images as ECR would
+// (Evaluate, ImpactOf) and lints policies ECR accepts but that probably do
+// not mean what their author meant (Lint).
 //
 // The authority for every rule here is /work/shared/ECR-SEMANTICS.md section 1.
 // Rules that the notes mark as inferences are marked the same way below.
