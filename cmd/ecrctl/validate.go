@@ -2,12 +2,17 @@ package main
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 func newValidateCmd(f *factory, g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var strict bool
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check registry.yaml without calling AWS",
 		Long: `Validate checks the spec against everything ECR itself would reject (names,
@@ -15,19 +20,73 @@ tags, tag mutability and filters, encryption, lifecycle rules, policy shape),
 plus duplicate names and unknown policy references. It never loads AWS
 credentials and makes no AWS call.
 
+It also lints lifecycle policies for rules that ECR accepts but that do not
+do what they look like: multi-entry prefix lists (an AND), shadowed rules,
+count-based "any" rules with no keep rule, and too-short ages on release
+tags. These are warnings (exit 0) unless --strict. Over-matching bare
+prefixes (v matches validate-x) are notes: whether they matter depends on
+your tag scheme, so --strict does not fail on them.
+
 Exit codes:
-  0  the spec is valid
-  1  the spec has problems; each is printed as file:line: field: message`,
+  0  the spec is valid (warnings may be printed)
+  1  the spec has problems, or warnings with --strict; each is printed with
+     file:line: field: message or the policy and rule priority`,
 		Example: `  ecrctl validate
-  ecrctl validate -f registries/prod.yaml`,
+  ecrctl validate --strict -f registries/prod.yaml   # in CI`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSpec(f, g.File)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.Out, "%s is valid: %d %s.\n", s.Path, len(s.Repositories), plural(len(s.Repositories), "repository", "repositories"))
+			warnings, notes := 0, 0
+			for _, w := range lintPolicies(s) {
+				if w.Code == lifecycle.WarnPrefixOvermatch {
+					notes++
+					fmt.Fprintf(f.IO.ErrOut, "Note: %s\n", w)
+					continue
+				}
+				warnings++
+				fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
+			}
+			if strict && warnings > 0 {
+				fmt.Fprintf(f.IO.ErrOut, "%d lifecycle %s and --strict is set.\n", warnings, plural(warnings, "warning", "warnings"))
+				return errReported
+			}
+			fmt.Fprintf(f.IO.Out, "%s is valid: %d %s", s.Path, len(s.Repositories), plural(len(s.Repositories), "repository", "repositories"))
+			if warnings+notes > 0 {
+				fmt.Fprintf(f.IO.Out, " (%d %s, %d %s)", warnings, plural(warnings, "warning", "warnings"), notes, plural(notes, "note", "notes"))
+			}
+			fmt.Fprintln(f.IO.Out, ".")
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat lifecycle warnings as errors (exit 1)")
+	return cmd
+}
+
+// lintPolicies lints each lifecycle policy once: named policies by name,
+// inline ones under their repository's name.
+func lintPolicies(s *spec.File) []lifecycle.Warning {
+	policies := map[string]*lifecycle.Policy{}
+	for _, r := range s.Repositories {
+		if r.Absent || r.Lifecycle == nil || r.Lifecycle.Policy == nil {
+			continue
+		}
+		name := r.Lifecycle.Name
+		if name == "" {
+			name = r.Name + " (inline)"
+		}
+		policies[name] = r.Lifecycle.Policy
+	}
+	names := make([]string, 0, len(policies))
+	for n := range policies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []lifecycle.Warning
+	for _, n := range names {
+		out = append(out, lifecycle.Lint(n, *policies[n])...)
+	}
+	return out
 }
