@@ -3,19 +3,27 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
-// DiffOptions are the operator's permissions for destructive changes.
+// DiffOptions are the operator's permissions for destructive changes, and
+// the inputs of the lifecycle impact estimate (values, not a clock, so Diff
+// stays pure).
 type DiffOptions struct {
 	AllowDeleteImages bool
 	AllowReplace      bool
+	// Now is when lifecycle impact is evaluated; zero skips the estimate.
+	Now time.Time
+	// PricePerGBMonth is the storage price in USD (ECR standard: 0.10).
+	PricePerGBMonth float64
 }
 
 // Diff compares desired with live state and returns the plan. It is pure:
@@ -40,6 +48,9 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 		d := &f.Repositories[i]
 		managed[d.Name] = true
 		c, warns := diffRepository(d, live.Repos[d.Name])
+		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && hasPath(c, "lifecyclePolicy") {
+			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr.Images, opt)
+		}
 		p.Changes = append(p.Changes, c)
 		p.Warnings = append(p.Warnings, warns...)
 	}
@@ -151,6 +162,42 @@ func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) Resou
 	c.Steps = append([]Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}, createSteps(&carried, lr)...)
 	return c
 }
+
+func hasPath(c ResourceChange, path string) bool {
+	for _, ch := range c.Changes {
+		if ch.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// impactHorizon is how far ahead "M more within 30 days" looks.
+const impactHorizon = 30 * 24 * time.Hour
+
+func lifecycleImpact(p lifecycle.Policy, imgs []lifecycle.Image, opt DiffOptions) *LifecycleImpact {
+	im := lifecycle.ImpactOf(p, imgs, opt.Now, impactHorizon)
+	return &LifecycleImpact{
+		EvaluatedAt:              opt.Now.UTC(),
+		Images:                   im.Images,
+		Bytes:                    im.Bytes,
+		ExpireNow:                im.ExpireNow,
+		ExpireNowBytes:           im.ExpireNowBytes,
+		ArchiveNow:               im.TransitionNow,
+		ArchiveNowBytes:          im.TransitionNowBytes,
+		ExpireWithin30Days:       im.ExpireLater,
+		ExpireWithin30DaysBytes:  im.ExpireLaterBytes,
+		ArchiveWithin30Days:      im.TransitionLater,
+		ArchiveWithin30DaysBytes: im.TransitionLaterBytes,
+		PricePerGBMonthUSD:       opt.PricePerGBMonth,
+		MonthlySavingNowUSD:      roundCents(float64(im.ExpireNowBytes) / bytesPerGB * opt.PricePerGBMonth),
+	}
+}
+
+// bytesPerGB: AWS bills storage per GB of 2^30 bytes.
+const bytesPerGB = 1 << 30
+
+func roundCents(usd float64) float64 { return math.Round(usd*100) / 100 }
 
 func images(n int) string {
 	if n == 1 {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -46,12 +47,20 @@ type LiveRepository struct {
 	Policy             *string           `json:"repository_policy,omitempty"`
 	PolicyRead         bool              `json:"policy_read,omitempty"`
 	ImageCount         *int              `json:"image_count,omitempty"`
+	// Images are read only for lifecycle impact; left out of the
+	// fingerprint so a push between plan and apply does not stale a plan
+	// that does not delete anything.
+	Images     []lifecycle.Image `json:"-"`
+	ImagesRead bool              `json:"-"`
 }
 
 // ReadOptions tune the live read.
 type ReadOptions struct {
 	Region      string
 	Parallelism int // concurrent per-repository reads; <1 means 1
+	// LifecycleImpact reads the images of repositories whose lifecycle
+	// policy changes, so the plan can say what the new policy would expire.
+	LifecycleImpact bool
 }
 
 // describePageSize is DescribeRepositories' maximum page: the fewest calls.
@@ -121,15 +130,42 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 			tasks = append(tasks, func(ctx context.Context) error { return readPolicy(ctx, client, lr) })
 		}
 	}
+	if err := runAll(ctx, opt.Parallelism, tasks); err != nil {
+		return nil, err
+	}
+	if opt.LifecycleImpact {
+		// A second round: only now is it known whose lifecycle changes.
+		tasks = tasks[:0]
+		for _, d := range f.Repositories {
+			lr, ok := live.Repos[d.Name]
+			if !ok || d.Absent || d.Lifecycle == nil || d.Lifecycle.Policy == nil {
+				continue
+			}
+			if _, _, changed := lifecycleChange(d.Lifecycle, lr.Lifecycle); !changed {
+				continue
+			}
+			tasks = append(tasks, func(ctx context.Context) error {
+				imgs, err := ListImages(ctx, client, lr.Name)
+				lr.Images, lr.ImagesRead = imgs, err == nil
+				return err
+			})
+		}
+		if err := runAll(ctx, opt.Parallelism, tasks); err != nil {
+			return nil, err
+		}
+	}
+	return live, nil
+}
+
+// runAll runs tasks with at most parallelism at once; the first error
+// cancels the rest.
+func runAll(ctx context.Context, parallelism int, tasks []func(context.Context) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(opt.Parallelism, 1))
+	g.SetLimit(max(parallelism, 1))
 	for _, t := range tasks {
 		g.Go(func() error { return t(gctx) })
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return live, nil
+	return g.Wait()
 }
 
 func fromSDK(r types.Repository) *LiveRepository {
@@ -210,24 +246,55 @@ func countImages(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	return nil
 }
 
-// CountImages counts a repository's images with DescribeImages, one entry per
-// image whatever its tags, in pages of 1000.
+// CountImages counts a repository's images, archived ones included (they
+// are deleted with the repository too).
 func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
 	n := 0
+	err := eachImage(ctx, c, repo, "counting images in", func(types.ImageDetail) { n++ })
+	return n, err
+}
+
+// ListImages reads every image of a repository (archived included) in the
+// form the lifecycle evaluator takes.
+func ListImages(ctx context.Context, c ECRAPI, repo string) ([]lifecycle.Image, error) {
+	var out []lifecycle.Image
+	err := eachImage(ctx, c, repo, "reading images of", func(d types.ImageDetail) {
+		img := lifecycle.Image{
+			Digest:         aws.ToString(d.ImageDigest),
+			Tags:           d.ImageTags,
+			PushedAt:       aws.ToTime(d.ImagePushedAt),
+			LastPulledAt:   aws.ToTime(d.LastRecordedPullTime),
+			TransitionedAt: aws.ToTime(d.LastArchivedAt),
+			SizeBytes:      aws.ToInt64(d.ImageSizeInBytes),
+		}
+		if d.ImageStatus == types.ImageStatusArchived {
+			img.StorageClass = lifecycle.StorageClassArchive
+		}
+		out = append(out, img)
+	})
+	return out, err
+}
+
+// eachImage pages through DescribeImages, one entry per image whatever its
+// tags, 1000 at a time.
+func eachImage(ctx context.Context, c ECRAPI, repo, doing string, fn func(types.ImageDetail)) error {
 	var token *string
 	for {
 		out, err := c.DescribeImages(ctx, &ecr.DescribeImagesInput{
 			RepositoryName: aws.String(repo),
+			Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
 			MaxResults:     aws.Int32(1000),
 			NextToken:      token,
 		})
 		if err != nil {
-			return 0, &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: "counting images in"}
+			return &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: doing}
 		}
-		n += len(out.ImageDetails)
+		for _, d := range out.ImageDetails {
+			fn(d)
+		}
 		token = out.NextToken
 		if token == nil || *token == "" {
-			return n, nil
+			return nil
 		}
 	}
 }

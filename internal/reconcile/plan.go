@@ -1,5 +1,7 @@
 package reconcile
 
+import "time"
+
 // FormatVersion is the version of the plan JSON contract (docs/plan-json.md).
 // It changes only when a field is removed or changes meaning.
 const FormatVersion = "1"
@@ -70,6 +72,28 @@ type ResourceChange struct {
 	ImageCount *int              `json:"image_count,omitempty"`
 	Changes    []AttributeChange `json:"changes"`
 	Steps      []Step            `json:"steps"`
+	// LifecycleImpact estimates what a new lifecycle policy does to the
+	// images in the repository today; only on updates that change it.
+	LifecycleImpact *LifecycleImpact `json:"lifecycle_impact,omitempty"`
+}
+
+// LifecycleImpact is the new lifecycle policy evaluated locally, with ECR's
+// semantics, against the repository's images. ECR applies policies within
+// 24 hours, so "now" means "at the next evaluation".
+type LifecycleImpact struct {
+	EvaluatedAt              time.Time `json:"evaluated_at"`
+	Images                   int       `json:"images"`
+	Bytes                    int64     `json:"bytes"`
+	ExpireNow                int       `json:"expire_now"`
+	ExpireNowBytes           int64     `json:"expire_now_bytes"`
+	ArchiveNow               int       `json:"archive_now"`
+	ArchiveNowBytes          int64     `json:"archive_now_bytes"`
+	ExpireWithin30Days       int       `json:"expire_within_30_days"`
+	ExpireWithin30DaysBytes  int64     `json:"expire_within_30_days_bytes"`
+	ArchiveWithin30Days      int       `json:"archive_within_30_days"`
+	ArchiveWithin30DaysBytes int64     `json:"archive_within_30_days_bytes"`
+	PricePerGBMonthUSD       float64   `json:"price_per_gb_month_usd"`
+	MonthlySavingNowUSD      float64   `json:"monthly_saving_now_usd"`
 }
 
 // AttributeChange is one attribute's before and after value. Before is nil

@@ -291,3 +291,64 @@ func TestRetryerTreatsQuotaAsTerminal(t *testing.T) {
 		t.Errorf("quota error does not say so: %v", e)
 	}
 }
+
+func TestLifecycleImpactInPlan(t *testing.T) {
+	fake := ecrfake.New()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, name := range []string{"changing", "unchanged"} {
+		if _, err := fake.CreateRepository(ctx, createInput(name)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fake.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: ptr(name), LifecyclePolicyText: ptr(cheapPolicy)}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			fake.PutImage(name, ecrfake.Image{
+				Digest: fmt.Sprintf("sha256:%064d", i), Tags: []string{fmt.Sprintf("v1.%d", i)},
+				SizeBytes: 100 << 20, PushedAt: now.Add(-time.Duration(5-i) * time.Hour),
+			})
+		}
+		// One untagged image pushed 10 days ago expires under both policies.
+		fake.PutImage(name, ecrfake.Image{Digest: fmt.Sprintf("sha256:%064d", 9), SizeBytes: 1 << 30, PushedAt: now.Add(-240 * time.Hour)})
+	}
+	f := mustSpec(t, `version: 1
+repositories:
+- name: changing
+  lifecyclePolicy:
+    rules:
+    - {selection: {tagStatus: tagged, tagPrefixList: [v1], countType: imageCountMoreThan, countNumber: 2}, action: {type: expire}}
+    - {selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}
+- name: unchanged
+  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}
+`)
+	fake.ResetCalls()
+	live, err := Read(ctx, fake, f, ReadOptions{Parallelism: 2, LifecycleImpact: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fake.CallsFor("DescribeImages", "changing") != 1 || fake.CallsFor("DescribeImages", "unchanged") != 0 {
+		t.Errorf("images read for the wrong repositories: %v", fake.Calls())
+	}
+	p := Diff(f, live, DiffOptions{Now: now, PricePerGBMonth: 0.10})
+	im := p.Changes[0].LifecycleImpact
+	if im == nil || p.Changes[1].LifecycleImpact != nil {
+		t.Fatalf("impact on the wrong changes: %+v / %+v", im, p.Changes[1].LifecycleImpact)
+	}
+	want := LifecycleImpact{EvaluatedAt: now, Images: 6, Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
+		PricePerGBMonthUSD: 0.10, MonthlySavingNowUSD: 0.13}
+	if diff := cmp.Diff(want, *im); diff != "" {
+		t.Errorf("impact (-want +got):\n%s", diff)
+	}
+	var text strings.Builder
+	if err := RenderText(&text, p, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "# lifecycle impact: would expire 4 of 6 images (1.3 GiB) now; 0 more within 30 days (0 B); saves about USD 0.13 per month") {
+		t.Errorf("text lacks the impact line:\n%s", text.String())
+	}
+	// Without a time, no estimate (plan --no-lifecycle-impact).
+	if Diff(f, live, DiffOptions{}).Changes[0].LifecycleImpact != nil {
+		t.Error("impact computed without an evaluation time")
+	}
+}

@@ -74,6 +74,35 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 	return err
 }
 
+// ImpactSentence says what a lifecycle change would do, in one line.
+func ImpactSentence(im *LifecycleImpact) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "would expire %d of %d %s (%s) now", im.ExpireNow, im.Images, plural(im.Images, "image", "images"), HumanBytes(im.ExpireNowBytes))
+	if im.ArchiveNow > 0 {
+		fmt.Fprintf(&b, " and archive %d (%s)", im.ArchiveNow, HumanBytes(im.ArchiveNowBytes))
+	}
+	fmt.Fprintf(&b, "; %d more within 30 days (%s)", im.ExpireWithin30Days, HumanBytes(im.ExpireWithin30DaysBytes))
+	if im.ArchiveWithin30Days > 0 {
+		fmt.Fprintf(&b, ", %d more archived", im.ArchiveWithin30Days)
+	}
+	fmt.Fprintf(&b, "; saves about USD %.2f per month at USD %.2f per GB-month", im.MonthlySavingNowUSD, im.PricePerGBMonthUSD)
+	return b.String()
+}
+
+// HumanBytes prints a size in binary units, as the AWS console does.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -99,6 +128,9 @@ func renderChange(b *bytes.Buffer, rc ResourceChange, c palette) {
 	}
 	if rc.Blocked {
 		fmt.Fprintf(b, "  %s# blocked: needs %s%s\n", c.red, strings.Join(rc.Requires, " "), c.reset)
+	}
+	if im := rc.LifecycleImpact; im != nil {
+		fmt.Fprintf(b, "  # lifecycle impact: %s\n", ImpactSentence(im))
 	}
 	fmt.Fprintf(b, "%s%s%s repository %q {", color, symbol, c.reset, rc.Name)
 	if rc.Is(Delete) {
