@@ -94,6 +94,9 @@ type LifecycleImpact struct {
 	ArchiveWithin30DaysBytes int64     `json:"archive_within_30_days_bytes"`
 	PricePerGBMonthUSD       float64   `json:"price_per_gb_month_usd"`
 	MonthlySavingNowUSD      float64   `json:"monthly_saving_now_usd"`
+	// AWSPreview is set by plan --aws-preview: ECR's own preview compared
+	// with this estimate.
+	AWSPreview *PreviewCheck `json:"aws_preview,omitempty"`
 }
 
 // AttributeChange is one attribute's before and after value. Before is nil

@@ -131,6 +131,12 @@ func renderChange(b *bytes.Buffer, rc ResourceChange, c palette) {
 	}
 	if im := rc.LifecycleImpact; im != nil {
 		fmt.Fprintf(b, "  # lifecycle impact: %s\n", ImpactSentence(im))
+		if pv := im.AWSPreview; pv != nil && pv.Status != "unavailable" {
+			fmt.Fprintf(b, "  # AWS preview %ss with this estimate (%d images)\n", pv.Status, pv.Compared)
+			for _, d := range pv.Disagreements {
+				fmt.Fprintf(b, "  #   %s%s%s\n", c.yellow, d, c.reset)
+			}
+		}
 	}
 	fmt.Fprintf(b, "%s%s%s repository %q {", color, symbol, c.reset, rc.Name)
 	if rc.Is(Delete) {

@@ -1,0 +1,93 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
+)
+
+// previewFake adds a scripted lifecycle preview to the fake: the first Get
+// answers IN_PROGRESS, then COMPLETE with results over two pages.
+type previewFake struct {
+	*ecrfake.Fake
+	results  []types.LifecyclePolicyPreviewResult
+	startErr error
+	gets     int
+}
+
+func (p *previewFake) StartLifecyclePolicyPreview(_ context.Context, in *ecr.StartLifecyclePolicyPreviewInput, _ ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error) {
+	if p.startErr != nil {
+		return nil, p.startErr
+	}
+	return &ecr.StartLifecyclePolicyPreviewOutput{RepositoryName: in.RepositoryName, Status: types.LifecyclePolicyPreviewStatusInProgress}, nil
+}
+
+func (p *previewFake) GetLifecyclePolicyPreview(_ context.Context, in *ecr.GetLifecyclePolicyPreviewInput, _ ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error) {
+	p.gets++
+	if p.gets == 1 {
+		return &ecr.GetLifecyclePolicyPreviewOutput{Status: types.LifecyclePolicyPreviewStatusInProgress}, nil
+	}
+	if in.NextToken == nil && len(p.results) > 1 {
+		return &ecr.GetLifecyclePolicyPreviewOutput{Status: types.LifecyclePolicyPreviewStatusComplete, PreviewResults: p.results[:1], NextToken: aws.String("page2")}, nil
+	}
+	rest := p.results
+	if in.NextToken != nil {
+		rest = p.results[1:]
+	}
+	return &ecr.GetLifecyclePolicyPreviewOutput{Status: types.LifecyclePolicyPreviewStatusComplete, PreviewResults: rest}, nil
+}
+
+func expireResult(digest string, rule int32) types.LifecyclePolicyPreviewResult {
+	return types.LifecyclePolicyPreviewResult{ImageDigest: aws.String(digest), AppliedRulePriority: aws.Int32(rule), Action: &types.LifecyclePolicyRuleAction{Type: types.ImageActionTypeExpire}}
+}
+
+func TestCrossCheckPreview(t *testing.T) {
+	local := []lifecycle.Decision{
+		{Image: lifecycle.Image{Digest: "sha256:aaaa"}, Action: "expire", RulePriority: 1},
+		{Image: lifecycle.Image{Digest: "sha256:bbbb"}, Action: "expire", RulePriority: 2},
+		{Image: lifecycle.Image{Digest: "sha256:cccc"}, Action: "keep", RulePriority: 1},
+	}
+	opt := PreviewOptions{Poll: time.Millisecond, Timeout: time.Second}
+
+	agree := &previewFake{Fake: ecrfake.New(), results: []types.LifecyclePolicyPreviewResult{expireResult("sha256:aaaa", 1), expireResult("sha256:bbbb", 2)}}
+	pc, err := CrossCheckPreview(context.Background(), agree, "app", cheapPolicy, local, opt)
+	if err != nil || pc.Status != "agree" || pc.Compared != 3 || len(pc.Disagreements) != 0 {
+		t.Fatalf("agree: %+v, %v", pc, err)
+	}
+
+	disagree := &previewFake{Fake: ecrfake.New(), results: []types.LifecyclePolicyPreviewResult{expireResult("sha256:aaaa", 1), expireResult("sha256:cccc", 3)}}
+	pc, err = CrossCheckPreview(context.Background(), disagree, "app", cheapPolicy, local, opt)
+	if err != nil || pc.Status != "disagree" || len(pc.Disagreements) != 2 {
+		t.Fatalf("disagree: %+v, %v", pc, err)
+	}
+	if !strings.Contains(pc.Disagreements[0], "sha256:bbbb: ecrctl would expire it (rule 2), ECR keeps it") ||
+		!strings.Contains(pc.Disagreements[1], "sha256:cccc: ECR would expire it (rule 3), ecrctl keeps it") {
+		t.Errorf("disagreements = %q", pc.Disagreements)
+	}
+
+	// An endpoint without the operation (moto answers HTTP 500 with HTML).
+	missing := &previewFake{Fake: ecrfake.New(), startErr: errors.New("deserialization failed")}
+	pc, err = CrossCheckPreview(context.Background(), missing, "app", cheapPolicy, local, opt)
+	if err != nil || pc.Status != "unavailable" || !strings.Contains(pc.Note, "does not implement") {
+		t.Fatalf("unsupported: %+v, %v", pc, err)
+	}
+	// A real refusal is an error, not "unavailable".
+	denied := &previewFake{Fake: ecrfake.New(), startErr: ecrfake.AccessDenied("StartLifecyclePolicyPreview")}
+	if _, err := CrossCheckPreview(context.Background(), denied, "app", cheapPolicy, local, opt); err == nil || !strings.Contains(err.Error(), "ecr:StartLifecyclePolicyPreview") {
+		t.Fatalf("access denied: %v", err)
+	}
+	// The plain fake has no preview at all.
+	pc, err = CrossCheckPreview(context.Background(), ecrfake.New(), "app", cheapPolicy, local, opt)
+	if err != nil || pc.Status != "unavailable" {
+		t.Fatalf("no preview: %+v, %v", pc, err)
+	}
+}
