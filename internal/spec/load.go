@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -68,32 +70,58 @@ var (
 // Load reads and validates a spec file. Every problem is returned at once as
 // Problems, each naming file:line and the field.
 func Load(path string) (*File, error) {
+	fail := func(msg string) (*File, error) { return nil, Problems{{File: path, Message: msg}} }
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, Problems{{File: path, Message: "file does not exist; pass the spec with -f FILE (default registry.yaml)"}}
+			return fail("file does not exist; pass the spec with -f FILE (default registry.yaml)")
 		}
-		return nil, Problems{{File: path, Message: err.Error()}}
+		return fail(pathErr(err))
 	}
 	if st.IsDir() {
-		return nil, Problems{{File: path, Message: "is a directory; pass the spec file itself with -f FILE"}}
+		return fail("is a directory; pass the spec file itself with -f FILE")
 	}
 	if st.Size() > MaxFileSize {
-		return nil, Problems{{File: path, Message: fmt.Sprintf("file is %d bytes, over the %d byte limit for a spec", st.Size(), MaxFileSize)}}
+		return fail(fmt.Sprintf("file is %d bytes, over the %d byte limit for a spec", st.Size(), MaxFileSize))
 	}
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
-		return nil, Problems{{File: path, Message: err.Error()}}
+		return fail(pathErr(err))
+	}
+	defer fh.Close()
+	// Read at most one byte past the limit: a FIFO or device reports no
+	// size, and /dev/zero would otherwise be read until memory runs out.
+	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return fail(pathErr(err))
+	}
+	if len(data) > MaxFileSize {
+		return fail(fmt.Sprintf("file is over the %d byte limit for a spec", MaxFileSize))
 	}
 	return Parse(path, data)
 }
 
+// pathErr drops the path from an *fs.PathError: Problem.File already names it.
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
 // Parse validates spec bytes; name is used in messages.
 func Parse(name string, data []byte) (*File, error) {
-	l := &loader{name: name}
+	l := &loader{name: name, budget: 4*len(data) + 10000}
 	f := l.parse(data)
 	if len(l.problems) > 0 {
-		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
+		sort.SliceStable(l.problems, func(i, j int) bool {
+			a, b := l.problems[i], l.problems[j]
+			if a.Line != b.Line {
+				return a.Line < b.Line
+			}
+			return a.Column < b.Column
+		})
 		return nil, l.problems
 	}
 	sum := sha256.Sum256(data)
@@ -105,13 +133,36 @@ func Parse(name string, data []byte) (*File, error) {
 type loader struct {
 	name     string
 	problems Problems
+	// hard counts problems check found that Decode would also fail on.
+	hard int
+	// reported counts add calls, duplicates included, so callers can tell
+	// whether a step found anything.
+	reported int
+	// budget bounds the nodes check visits (see check).
+	budget int
+	seen   map[Problem]bool
 }
 
+// add records a problem at n (nil: no line). A problem identical to one
+// already recorded is dropped, so a broken default shared by many
+// repositories is reported once.
 func (l *loader) add(n *yaml.Node, field, msg string) {
 	p := Problem{File: l.name, Field: field, Message: msg}
 	if n != nil {
 		p.Line, p.Column = n.Line, n.Column
 	}
+	l.addProblem(p)
+}
+
+func (l *loader) addProblem(p Problem) {
+	l.reported++
+	if l.seen[p] {
+		return
+	}
+	if l.seen == nil {
+		l.seen = map[Problem]bool{}
+	}
+	l.seen[p] = true
 	l.problems = append(l.problems, p)
 }
 
@@ -128,18 +179,25 @@ func (l *loader) parse(data []byte) *File {
 		l.add(nil, "", "file is not valid UTF-8; save it as UTF-8")
 		return nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		l.yamlError(err)
+	if line, col, r, ok := badChar(data); ok {
+		l.addProblem(Problem{File: l.name, Line: line, Column: col,
+			Message: fmt.Sprintf("control character %U is not allowed in YAML; remove it", r)})
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		l.add(&extra, "", "the file holds more than one YAML document; keep one spec per file")
+	doc, extra, err := decodeDocuments(data)
+	if err != nil {
+		l.yamlError(err, data)
 		return nil
 	}
-	root := &doc
+	if doc == nil || (doc.Kind == yaml.DocumentNode && len(doc.Content) == 0) {
+		l.add(nil, "", "file is empty; a spec needs at least `version: 1` and `repositories:`")
+		return nil
+	}
+	if extra != nil {
+		l.add(extra, "", "the file holds more than one YAML document; keep one spec per file")
+		return nil
+	}
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
@@ -147,25 +205,164 @@ func (l *loader) parse(data []byte) *File {
 		l.add(root, "", "the top level must be a mapping with version, repositories, ...")
 		return nil
 	}
-	checkKeys(root, reflect.TypeOf(rawFile{}), "", l.add)
+	before, hard := l.reported, l.hard
+	l.check(root, reflect.TypeOf(rawFile{}), "")
+	if l.budget < 0 || l.hard > hard {
+		// Decode would fail on the same values (or expand the aliases).
+		return nil
+	}
 	var raw rawFile
-	if err := root.Decode(&raw); err != nil {
-		l.yamlError(err)
+	if err := decode(root, &raw); err != nil {
+		if l.reported == before {
+			// check reports everything Decode rejects; this is a safety net.
+			l.decodeError(err, root, "")
+		}
 		return nil
 	}
 	return l.build(root, &raw)
 }
 
-// yamlError turns yaml.v3's "yaml: line N: msg" errors into Problems.
-func (l *loader) yamlError(err error) {
+// decode is n.Decode(out) that turns a panic into an error. yaml.v3
+// recovers its own errors but not every runtime panic: v3.0.1 panics with
+// "hash of unhashable type" on a merge key (<<) in a mapping that also has
+// a list as a key. check reports such input first; this is the safety net.
+func decode(n *yaml.Node, out any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot decode the value: %v", r)
+		}
+	}()
+	return n.Decode(out)
+}
+
+// decodeDocuments parses the first YAML document of data into a node tree,
+// and tells whether a second document follows. doc is nil for a stream with
+// no document (empty, or only comments). A second document that does not
+// parse is still reported as err.
+func decodeDocuments(data []byte) (doc, extra *yaml.Node, err error) {
+	defer func() {
+		// yaml.v3 recovers its own errors; anything else it panics with is a
+		// bug in the YAML library, which must not crash the tool.
+		if r := recover(); r != nil {
+			doc, extra, err = nil, nil, fmt.Errorf("yaml: cannot parse the file: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var d yaml.Node
+	if err := dec.Decode(&d); err != nil {
+		if err == io.EOF {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	var x yaml.Node
+	switch err := dec.Decode(&x); {
+	case err == io.EOF:
+		return &d, nil, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return &d, &x, nil
+}
+
+// badChar finds the first character YAML does not allow in a stream (the
+// C0 controls other than tab, LF and CR, DEL, C1 controls other than NEL,
+// U+FFFE and U+FFFF). yaml.v3 reports these without a line.
+func badChar(data []byte) (line, col int, r rune, ok bool) {
+	line, col = 1, 1
+	s := string(data)
+	for i, c := range s {
+		switch {
+		case c == '\t', c == 0x85, c >= 0x20 && c <= 0x7E, c >= 0xA0 && c <= 0xD7FF,
+			c >= 0xE000 && c <= 0xFFFD, c >= 0x10000 && c <= 0x10FFFF:
+			if c == 0x85 || c == 0x2028 || c == 0x2029 {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		case c == '\n':
+			if i == 0 || s[i-1] != '\r' {
+				line++
+			}
+			col = 1
+		case c == '\r':
+			line, col = line+1, 1
+		default:
+			return line, col, c, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+// lineOf returns the 1-based line of byte offset i, counting LF, CR and CRLF.
+func lineOf(data []byte, i int) int {
+	s := string(data[:i])
+	return 1 + strings.Count(s, "\n") + strings.Count(s, "\r") - strings.Count(s, "\r\n")
+}
+
+var unknownAnchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// parserProblems are the messages of yaml.v3's parser (as opposed to its
+// scanner). yaml.v3 v3.0.1 reports their line counting from 0 (it adds the
+// missing 1 only for scanner errors); yamlError corrects it.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// yamlError turns yaml.v3's "yaml: line N: msg" parse errors into Problems.
+func (l *loader) yamlError(err error, data []byte) {
+	for _, p := range l.yamlProblems(err, "") {
+		if p.Line > 0 && parserProblems[p.Message] {
+			p.Line++
+		}
+		if p.Line == 0 && !strings.HasPrefix(p.Message, "cannot parse the file") {
+			if sm := unknownAnchorRE.FindStringSubmatch(p.Message); sm != nil {
+				// yaml.v3 does not say where; the first use of the alias is.
+				if i := bytes.Index(data, []byte("*"+sm[1])); i >= 0 {
+					p.Line = lineOf(data, i)
+				}
+				p.Message += "; define the anchor (&" + sm[1] + ") before using it"
+			} else {
+				// yaml.v3 leaves the line out when it is the first one
+				// (its marks count from 0 and 0 reads as "unknown").
+				p.Line = 1
+			}
+		}
+		l.addProblem(p)
+	}
+}
+
+// decodeError reports an error from decoding the value n at field; a
+// message without a line is reported at n.
+func (l *loader) decodeError(err error, n *yaml.Node, field string) {
+	for _, p := range l.yamlProblems(err, field) {
+		if p.Line == 0 && n != nil {
+			p.Line, p.Column = n.Line, n.Column
+		}
+		l.addProblem(p)
+	}
+}
+
+func (l *loader) yamlProblems(err error, field string) []Problem {
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {
 		msgs = te.Errors
 	}
+	var out []Problem
 	for _, m := range msgs {
 		m = strings.TrimPrefix(m, "yaml: ")
-		p := Problem{File: l.name, Message: m}
+		p := Problem{File: l.name, Field: field, Message: m}
 		if rest, ok := strings.CutPrefix(m, "line "); ok {
 			if num, msg, ok := strings.Cut(rest, ": "); ok {
 				if n, err := strconv.Atoi(num); err == nil {
@@ -173,16 +370,19 @@ func (l *loader) yamlError(err error) {
 				}
 			}
 		}
-		p.Message = strings.ReplaceAll(p.Message, "unmarshal !!", "use a YAML ")
-		l.problems = append(l.problems, p)
+		p.Message = strings.ReplaceAll(p.Message, "cannot unmarshal !!", "cannot use a YAML ")
+		out = append(out, p)
 	}
+	return out
 }
 
 func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 	f := &File{Region: raw.Region, Account: raw.Account}
 	switch {
 	case raw.Version == nil:
-		l.add(root, "version", "missing; add `version: 1` at the top of the file")
+		if child(root, "version") == nil { // a null version is reported by check
+			l.add(root, "version", "missing; add `version: 1` at the top of the file")
+		}
 	case *raw.Version != 1:
 		l.add(child(root, "version"), "version", fmt.Sprintf("%d is not a known spec version; the only version is 1", *raw.Version))
 	default:
@@ -195,7 +395,8 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		l.add(child(root, "account"), "account", fmt.Sprintf("%q is not a 12-digit AWS account id; quote it so YAML keeps leading zeros", raw.Account))
 	}
 
-	policies := l.namedPolicies(&raw.LifecyclePolicies)
+	policies := l.namedPolicies(child(root, "lifecyclePolicies"))
+	f.LifecyclePolicies = policies
 
 	defaultsNode := child(root, "defaults")
 	var defaults rawSettings
@@ -206,27 +407,37 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		l.checkSettings(defaultsNode, "defaults", &defaults)
 		defaultsLifecycle, defaultsLifecycleSet = l.lifecycleRef(child(defaultsNode, "lifecyclePolicy"), "defaults.lifecyclePolicy", policies)
 	}
+	// Parsed and validated once, so a broken default is reported once.
+	defaultsPolicy := l.policyDoc(child(defaultsNode, "repositoryPolicy"), "defaults.repositoryPolicy")
 
 	reposNode := child(root, "repositories")
-	if raw.Repositories == nil {
+	if reposNode == nil {
 		l.add(root, "repositories", "missing; list the repositories to manage under `repositories:`")
 	}
 	seen := map[string]int{}
 	for i := range raw.Repositories {
 		rr := &raw.Repositories[i]
 		node := child(reposNode, "["+strconv.Itoa(i)+"]")
+		if node == nil {
+			node = reposNode
+		}
 		field := fmt.Sprintf("repositories[%d]", i)
 		r := Repository{Name: rr.Name, Line: node.Line}
 		switch {
 		case rr.Name == "":
-			l.add(node, field+".name", "missing; every repository needs a name")
+			if child(node, "name") == nil { // a null or empty-list name is reported by check
+				l.add(node, field+".name", "missing; every repository needs a name")
+			} else if n := child(node, "name"); n.Kind == yaml.ScalarNode && !isNull(n) {
+				l.add(n, field+".name", "is empty; every repository needs a name")
+			}
 		case len(rr.Name) < 2 || len(rr.Name) > 256 || !repoNameRE.MatchString(rr.Name):
 			l.add(child(node, "name"), field+".name", fmt.Sprintf("%q is not a valid ECR repository name: 2 to 256 characters of lowercase letters, digits and . _ - separators, with optional / namespaces", rr.Name))
 		default:
 			if prev, dup := seen[rr.Name]; dup {
 				l.add(child(node, "name"), field+".name", fmt.Sprintf("%q is listed twice (first at line %d); merge the entries", rr.Name, prev))
+			} else {
+				seen[rr.Name] = node.Line
 			}
-			seen[rr.Name] = node.Line
 			field = fmt.Sprintf("repositories[%d] (%s)", i, rr.Name)
 		}
 		switch rr.State {
@@ -238,6 +449,7 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		}
 		l.checkSettings(node, field, &rr.rawSettings)
 		l.resolve(node, field, &r, &rr.rawSettings, &defaults, defaultsNode)
+		l.resolvePolicy(node, field, &r, &rr.rawSettings, &defaults, defaultsNode, defaultsPolicy)
 		lc, set := l.lifecycleRef(child(node, "lifecyclePolicy"), field+".lifecyclePolicy", policies)
 		if !set {
 			lc, set = defaultsLifecycle, defaultsLifecycleSet
@@ -260,16 +472,16 @@ func (l *loader) checkSettings(node *yaml.Node, field string, s *rawSettings) {
 				fmt.Sprintf("%q is not a tag mutability; use MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION", *s.ImageTagMutability))
 		}
 	}
+	fn := child(node, "imageTagMutabilityExclusionFilters")
 	for i, flt := range s.ImageTagMutabilityExclusionFilters {
 		if !filterRE.MatchString(flt) {
-			l.add(child(child(node, "imageTagMutabilityExclusionFilters"), "["+strconv.Itoa(i)+"]"),
+			l.add(child(fn, "["+strconv.Itoa(i)+"]"),
 				fmt.Sprintf("%s.imageTagMutabilityExclusionFilters[%d]", field, i),
 				fmt.Sprintf("%q is not a valid filter: 1 to 128 characters of letters, digits, . _ - and * wildcards", flt))
 		}
 	}
 	if n := len(s.ImageTagMutabilityExclusionFilters); n > 5 {
-		l.add(child(node, "imageTagMutabilityExclusionFilters"), field+".imageTagMutabilityExclusionFilters",
-			fmt.Sprintf("%d filters given; ECR allows at most 5", n))
+		l.add(fn, field+".imageTagMutabilityExclusionFilters", fmt.Sprintf("%d filters given; ECR allows at most 5", n))
 	}
 	if e := s.Encryption; e != nil {
 		en := child(node, "encryption")
@@ -287,10 +499,13 @@ func (l *loader) checkSettings(node *yaml.Node, field string, s *rawSettings) {
 	}
 	if s.Access != nil {
 		an := child(node, "access")
-		for kind, list := range map[string][]string{"pull": s.Access.Pull, "push": s.Access.Push} {
-			for i, p := range list {
+		for _, kind := range []struct {
+			name string
+			list []string
+		}{{"pull", s.Access.Pull}, {"push", s.Access.Push}} {
+			for i, p := range kind.list {
 				if err := iampolicy.ValidatePrincipal(p); err != nil {
-					l.add(child(child(an, kind), "["+strconv.Itoa(i)+"]"), fmt.Sprintf("%s.access.%s[%d]", field, kind, i), err.Error())
+					l.add(child(child(an, kind.name), "["+strconv.Itoa(i)+"]"), fmt.Sprintf("%s.access.%s[%d]", field, kind.name, i), err.Error())
 				}
 			}
 		}
@@ -322,41 +537,47 @@ func (l *loader) checkSettings(node *yaml.Node, field string, s *rawSettings) {
 	}
 }
 
+func withExclusion(mutability string) bool {
+	return mutability == ImmutableWithExclusion || mutability == MutableWithExclusion
+}
+
 // resolve applies defaults to one repository and checks what only holds for
-// the combination (filters with mutability, tag count, composed policy).
+// the combination (filters with mutability, tag count). A problem that comes
+// from defaults alone is reported once, under defaults.
 func (l *loader) resolve(node *yaml.Node, field string, r *Repository, s, d *rawSettings, dnode *yaml.Node) {
-	pick := func(key string) *yaml.Node {
-		if n := child(node, key); n != nil {
-			return n
-		}
-		if n := child(dnode, key); n != nil {
-			return n
-		}
-		return node
-	}
-	mut := s.ImageTagMutability
+	const fkey = "imageTagMutabilityExclusionFilters"
+	mut, mutNode, mutOwn := s.ImageTagMutability, child(node, "imageTagMutability"), true
 	if mut == nil {
-		mut = d.ImageTagMutability
+		mut, mutNode, mutOwn = d.ImageTagMutability, child(dnode, "imageTagMutability"), false
 	}
-	filters := s.ImageTagMutabilityExclusionFilters
+	filters, fNode, fOwn := s.ImageTagMutabilityExclusionFilters, child(node, fkey), true
 	if filters == nil {
-		filters = d.ImageTagMutabilityExclusionFilters
+		filters, fNode, fOwn = nil, nil, false
+		// Filters belong to a *_WITH_EXCLUSION mutability: a repository that
+		// sets MUTABLE or IMMUTABLE itself does not inherit default filters.
+		if !mutOwn || mut == nil || withExclusion(*mut) {
+			filters, fNode = d.ImageTagMutabilityExclusionFilters, child(dnode, fkey)
+		}
+	}
+	ffield := field + "." + fkey
+	if !mutOwn && !fOwn {
+		ffield = "defaults." + fkey
+	}
+	if fNode == nil {
+		fNode = mutNode
 	}
 	if mut != nil {
 		r.ImageTagMutability = *mut
-		r.ExclusionFilters = slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(filters)))))
-		withExclusion := *mut == ImmutableWithExclusion || *mut == MutableWithExclusion
+		r.ExclusionFilters = slices.Compact(slices.Sorted(slices.Values(filters)))
 		switch {
-		case withExclusion && len(filters) == 0:
-			l.add(pick("imageTagMutability"), field+".imageTagMutabilityExclusionFilters",
-				fmt.Sprintf("%s needs 1 to 5 imageTagMutabilityExclusionFilters", *mut))
-		case !withExclusion && len(filters) > 0:
-			l.add(pick("imageTagMutabilityExclusionFilters"), field+".imageTagMutabilityExclusionFilters",
+		case withExclusion(*mut) && len(filters) == 0:
+			l.add(fNode, ffield, fmt.Sprintf("%s needs 1 to 5 imageTagMutabilityExclusionFilters", *mut))
+		case !withExclusion(*mut) && len(filters) > 0:
+			l.add(fNode, ffield,
 				fmt.Sprintf("filters only apply with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not %s; change imageTagMutability or remove the filters", *mut))
 		}
 	} else if len(filters) > 0 {
-		l.add(pick("imageTagMutabilityExclusionFilters"), field+".imageTagMutabilityExclusionFilters",
-			"filters need imageTagMutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")
+		l.add(fNode, ffield, "filters need imageTagMutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")
 	}
 	r.ScanOnPush = s.ScanOnPush
 	if r.ScanOnPush == nil {
@@ -371,111 +592,145 @@ func (l *loader) resolve(node *yaml.Node, field string, r *Repository, s, d *raw
 	}
 	if s.Tags != nil || d.Tags != nil {
 		r.Tags = map[string]string{}
-		for k, v := range d.Tags {
-			r.Tags[k] = v
-		}
-		for k, v := range s.Tags {
-			r.Tags[k] = v
-		}
-		if len(r.Tags) > 50 {
-			l.add(pick("tags"), field+".tags", fmt.Sprintf("%d tags after merging defaults; ECR allows at most 50", len(r.Tags)))
+		maps.Copy(r.Tags, d.Tags)
+		maps.Copy(r.Tags, s.Tags)
+		if n := len(r.Tags); n > 50 {
+			switch {
+			case s.Tags == nil:
+				l.add(child(dnode, "tags"), "defaults.tags", fmt.Sprintf("%d tags; ECR allows at most 50", n))
+			case d.Tags == nil:
+				l.add(child(node, "tags"), field+".tags", fmt.Sprintf("%d tags; ECR allows at most 50", n))
+			default:
+				l.add(child(node, "tags"), field+".tags", fmt.Sprintf("%d tags after merging defaults; ECR allows at most 50", n))
+			}
 		}
 	}
-	l.resolvePolicy(node, field, r, s, d, dnode)
 }
 
-func (l *loader) resolvePolicy(node *yaml.Node, field string, r *Repository, s, d *rawSettings, dnode *yaml.Node) {
-	pn := &s.RepositoryPolicy
-	pnode := child(node, "repositoryPolicy")
-	pfield := field + ".repositoryPolicy"
-	if !isSet(pn) {
-		pn = &d.RepositoryPolicy
-		pnode = child(dnode, "repositoryPolicy")
-		pfield = "defaults.repositoryPolicy"
+// policyPart is one repositoryPolicy value, parsed and validated.
+type policyPart struct {
+	node *yaml.Node // nil when not set
+	none bool
+	doc  iampolicy.Document
+	ok   bool // no problem found
+}
+
+func (l *loader) policyDoc(n *yaml.Node, field string) policyPart {
+	if n == nil || isNull(n) {
+		return policyPart{}
 	}
-	access := s.Access
-	accessNode := child(node, "access")
+	pp := policyPart{node: n}
+	if n.Kind == yaml.ScalarNode && n.Value == None {
+		pp.none, pp.ok = true, true
+		return pp
+	}
+	hard := l.hard
+	l.check(n, anyType, field)
+	if l.hard > hard {
+		return pp
+	}
+	var v any
+	if err := decode(n, &v); err != nil {
+		l.decodeError(err, n, field)
+		return pp
+	}
+	doc, err := iampolicy.FromValue(v)
+	if err != nil {
+		l.add(n, field, err.Error()+"; give an IAM policy document as YAML, a JSON string, or none")
+		return pp
+	}
+	problems := doc.Validate()
+	for _, p := range problems {
+		at := n
+		if n.Kind == yaml.MappingNode {
+			at = nodeAt(n, p.Path)
+		}
+		l.add(at, join(field, p.Path), p.Message)
+	}
+	pp.doc, pp.ok = doc, len(problems) == 0
+	return pp
+}
+
+// resolvePolicy composes the repository policy from repositoryPolicy and
+// access, each from the repository or else from defaults. When one says
+// none and the other grants access, the one set on the repository wins; set
+// at the same level, they contradict each other.
+func (l *loader) resolvePolicy(node *yaml.Node, field string, r *Repository, s, d *rawSettings, dnode *yaml.Node, dp policyPart) {
+	pol, polOwn := dp, false
+	if n := child(node, "repositoryPolicy"); n != nil && !isNull(n) {
+		pol, polOwn = l.policyDoc(n, field+".repositoryPolicy"), true
+	}
+	access, accessNode, accOwn := s.Access, child(node, "access"), true
 	if access == nil {
-		access = d.Access
-		accessNode = child(dnode, "access")
+		access, accessNode, accOwn = d.Access, child(dnode, "access"), false
 	}
-	hasAccess := access != nil && (len(access.Pull) > 0 || len(access.Push) > 0)
-	if !isSet(pn) && !hasAccess {
+	hasAccess := access != nil && !access.IsZero()
+	if pol.node == nil && !hasAccess {
 		return
 	}
-	var doc iampolicy.Document
-	if isSet(pn) {
-		if pn.Kind == yaml.ScalarNode && pn.Value == None {
-			if hasAccess {
-				l.add(accessNode, field+".access", "access grants statements but repositoryPolicy is none; remove one of them")
-				return
-			}
-			r.Policy = &PolicySetting{}
-			return
-		}
-		var v any
-		if err := pn.Decode(&v); err != nil {
-			l.add(pnode, pfield, err.Error())
-			return
-		}
-		var err error
-		doc, err = iampolicy.FromValue(v)
-		if err != nil {
-			l.add(pnode, pfield, err.Error()+"; give an IAM policy document as YAML, a JSON string, or none")
-			return
-		}
-		for _, p := range doc.Validate() {
-			at := pnode
-			if pn.Kind == yaml.MappingNode {
-				at = nodeAt(pnode, p.Path)
-			}
-			l.add(at, pfield+"."+p.Path, p.Message)
-		}
+	if pol.node != nil && !pol.ok {
+		return // reported by policyDoc
+	}
+	if hasAccess && access.Validate() != nil {
+		return // each bad principal is reported by checkSettings
+	}
+	afield := field + ".access"
+	if !polOwn && !accOwn {
+		afield = "defaults.access"
 	}
 	var a iampolicy.Access
-	if access != nil {
+	if hasAccess {
 		a = *access
 	}
-	composed, err := iampolicy.Compose(doc, a)
+	if pol.none {
+		switch {
+		case !hasAccess, polOwn && !accOwn:
+			r.Policy = &PolicySetting{}
+			return
+		case accOwn && !polOwn:
+			pol = policyPart{} // the repository's access replaces none from defaults
+		default:
+			l.add(accessNode, afield, "access grants statements but repositoryPolicy is none; remove one of them")
+			return
+		}
+	}
+	composed, err := iampolicy.Compose(pol.doc, a)
 	if err != nil {
-		l.add(accessNode, field+".access", err.Error())
+		l.add(accessNode, afield, err.Error())
 		return
 	}
 	if hasAccess {
+		bad := false
 		for _, p := range composed.Validate() {
-			l.add(accessNode, field+".access", "the composed repository policy is invalid: "+p.Error())
+			l.add(accessNode, afield, "the composed repository policy is invalid: "+p.Error())
+			bad = true
+		}
+		if bad {
+			return
 		}
 	}
 	r.Policy = &PolicySetting{Document: composed}
-}
-
-func isSet(n *yaml.Node) bool {
-	return n.Kind != 0 && (n.Kind != yaml.ScalarNode || n.Tag != "!!null")
 }
 
 // namedPolicies decodes and validates lifecyclePolicies once each, so a broken
 // shared policy is reported at its definition, not once per repository.
 func (l *loader) namedPolicies(n *yaml.Node) map[string]*lifecycle.Policy {
 	out := map[string]*lifecycle.Policy{}
-	if !isSet(n) {
-		return out
+	if n == nil || isNull(n) {
+		return out // a null is reported by check
 	}
 	if n.Kind != yaml.MappingNode {
 		l.add(n, "lifecyclePolicies", "must be a mapping of policy name to {rules: [...]}")
 		return out
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		field := "lifecyclePolicies." + k.Value
-		if k.Value == None {
-			l.add(k, field, "`none` is reserved (it means: no lifecycle policy); rename the policy")
+	for _, p := range l.checkedPairs(n, "lifecyclePolicies") {
+		field := "lifecyclePolicies." + p.k.Value
+		if p.k.Value == None {
+			l.add(p.k, field, "`none` is reserved (it means: no lifecycle policy); rename the policy")
 			continue
 		}
-		if p := l.lifecyclePolicy(v, field); p != nil {
-			out[k.Value] = p
-		} else {
-			out[k.Value] = nil // known but broken: do not also report "unknown policy"
-		}
+		// A broken policy stays known as nil: do not also report "unknown policy".
+		out[p.k.Value] = l.lifecyclePolicy(deref(p.v), field)
 	}
 	return out
 }
@@ -483,21 +738,19 @@ func (l *loader) namedPolicies(n *yaml.Node) map[string]*lifecycle.Policy {
 // lifecycleRef interprets a lifecyclePolicy field: a name, none, or an inline
 // policy. set is false when the field is absent.
 func (l *loader) lifecycleRef(n *yaml.Node, field string, named map[string]*lifecycle.Policy) (s *LifecycleSetting, set bool) {
-	if n == nil || !isSet(n) {
+	if n == nil {
 		return nil, false
 	}
-	switch n.Kind {
-	case yaml.ScalarNode:
+	switch {
+	case isNull(n):
+		return nil, true // reported by check
+	case n.Kind == yaml.ScalarNode:
 		if n.Value == None {
 			return &LifecycleSetting{}, true
 		}
 		p, ok := named[n.Value]
 		if !ok {
-			names := make([]string, 0, len(named))
-			for k := range named {
-				names = append(names, k)
-			}
-			sort.Strings(names)
+			names := slices.Sorted(maps.Keys(named))
 			hint := "; define it under lifecyclePolicies"
 			if len(names) > 0 {
 				hint = "; known policies: " + strings.Join(names, ", ")
@@ -509,7 +762,7 @@ func (l *loader) lifecycleRef(n *yaml.Node, field string, named map[string]*life
 			return nil, true
 		}
 		return &LifecycleSetting{Name: n.Value, Policy: p}, true
-	case yaml.MappingNode:
+	case n.Kind == yaml.MappingNode:
 		p := l.lifecyclePolicy(n, field)
 		if p == nil {
 			return nil, true
@@ -523,41 +776,44 @@ func (l *loader) lifecycleRef(n *yaml.Node, field string, named map[string]*life
 
 // lifecyclePolicy decodes one policy node and validates it with ECR's rules.
 func (l *loader) lifecyclePolicy(n *yaml.Node, field string) *lifecycle.Policy {
-	before := len(l.problems)
-	checkKeys(n, reflect.TypeOf(lifecycle.Policy{}), field, l.add)
-	var p lifecycle.Policy
-	if err := n.Decode(&p); err != nil {
-		l.yamlError(err)
+	if n == nil {
 		return nil
 	}
-	if len(l.problems) > before {
+	before := l.reported
+	l.check(n, reflect.TypeOf(lifecycle.Policy{}), field)
+	if l.reported > before {
+		return nil
+	}
+	var p lifecycle.Policy
+	if err := decode(n, &p); err != nil {
+		l.decodeError(err, n, field)
 		return nil
 	}
 	// rulePriority may be omitted on every rule: list order then gives 1, 2, 3.
-	omitted := 0
-	for _, r := range p.Rules {
-		if r.RulePriority == 0 {
-			omitted++
+	// Omitted means the key is absent; an explicit 0 is validated like any value.
+	rules := child(n, "rules")
+	var omitted []int
+	for i := range p.Rules {
+		if child(child(rules, "["+strconv.Itoa(i)+"]"), "rulePriority") == nil {
+			omitted = append(omitted, i)
 		}
 	}
 	switch {
-	case omitted == len(p.Rules):
+	case len(omitted) == len(p.Rules):
 		for i := range p.Rules {
 			p.Rules[i].RulePriority = i + 1
 		}
-	case omitted > 0:
-		for i, r := range p.Rules {
-			if r.RulePriority == 0 {
-				l.add(nodeAt(n, fmt.Sprintf("rules[%d]", i)), fmt.Sprintf("%s.rules[%d].rulePriority", field, i),
-					"missing while other rules set it; set rulePriority on every rule or on none (then list order decides)")
-			}
+	case len(omitted) > 0:
+		for _, i := range omitted {
+			l.add(nodeAt(rules, fmt.Sprintf("[%d]", i)), fmt.Sprintf("%s.rules[%d].rulePriority", field, i),
+				"missing while other rules set it; set rulePriority on every rule or on none (then list order decides)")
 		}
 		return nil
 	}
 	for _, is := range p.Validate() {
-		l.add(nodeAt(n, is.Path), field+"."+is.Path, is.Message)
+		l.add(nodeAt(n, is.Path), join(field, is.Path), is.Message)
 	}
-	if len(l.problems) > before {
+	if l.reported > before {
 		return nil
 	}
 	return &p

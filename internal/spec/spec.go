@@ -35,6 +35,8 @@ type File struct {
 	Account string // "" when no account guard is set
 	// Repositories in file order.
 	Repositories []Repository
+	// LifecyclePolicies are the named policies, validated, by name.
+	LifecyclePolicies map[string]*lifecycle.Policy
 }
 
 // Repository is the desired state of one repository after defaults are

@@ -10,53 +10,246 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// checkKeys walks a YAML node against the Go type it will be decoded into and
-// reports every mapping key the type does not know. yaml.v3 can only do this
-// for a whole document (Decoder.KnownFields), which loses the line of nested
-// keys; walking the node keeps file:line for each unknown key.
-func checkKeys(n *yaml.Node, t reflect.Type, path string, report func(n *yaml.Node, field, msg string)) {
+var (
+	nodeType = reflect.TypeOf(yaml.Node{})
+	anyType  = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+// check walks a YAML node against the Go type it will be decoded into and
+// reports, each at its own line and with its field path: unknown and
+// duplicate mapping keys, values without a value (null), and values of the
+// wrong kind. yaml.v3 can only check keys for a whole document
+// (Decoder.KnownFields), and its type errors name neither the field nor,
+// for nested keys, a useful place; walking the node keeps both.
+//
+// Fields of type yaml.Node are skipped: they are checked where they are
+// interpreted. Aliases are followed and merge keys (<<) are honoured the way
+// yaml.v3 decodes them. The walk spends l.budget, so aliases cannot make it
+// expand a small file into an exponential amount of work.
+func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
 	if n == nil {
 		return
 	}
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
+	if l.budget--; l.budget < 0 {
+		if l.budget == -1 {
+			l.add(n, path, "the file expands to too many values through YAML aliases; use fewer aliases")
+		}
+		return
+	}
+	n = deref(n)
+	if n == nil {
+		return
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeOf(yaml.Node{}) {
+	if isNull(n) {
+		if t.Kind() != reflect.Interface { // free-form values may be null
+			l.addHard(n, path, "has no value; give a value or remove the key")
+		}
+		return
+	}
+	if t == nodeType {
 		return // checked where it is interpreted
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return // the type error is reported by Decode
+			l.addHard(n, path, "must be a mapping, got "+describeNode(n))
+			return
 		}
 		fields := yamlFields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			f, ok := fields[k.Value]
+		for _, p := range l.checkedPairs(n, path) {
+			f, ok := fields[p.k.Value]
 			if !ok {
-				report(k, join(path, k.Value), fmt.Sprintf("unknown key %q%s", k.Value, suggest(k.Value, fields)))
+				l.add(p.k, join(path, p.k.Value), fmt.Sprintf("unknown key %q%s", p.k.Value, suggest(p.k.Value, fields)))
 				continue
 			}
-			checkKeys(v, f.Type, join(path, k.Value), report)
+			l.check(p.v, f.Type, join(path, p.k.Value))
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
+			l.addHard(n, path, "must be a mapping, got "+describeNode(n))
 			return
 		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), report)
+		for _, p := range l.checkedPairs(n, path) {
+			l.check(p.v, t.Elem(), join(path, p.k.Value))
+		}
+	case reflect.Interface:
+		// A free-form value (a policy document): any kind will do, but keys
+		// must still be plain and unique.
+		switch n.Kind {
+		case yaml.MappingNode:
+			for _, p := range l.checkedPairs(n, path) {
+				l.check(p.v, t, join(path, p.k.Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				l.check(c, t, path+"["+strconv.Itoa(i)+"]")
+			}
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
+			l.addHard(n, path, "must be a list, got "+describeNode(n))
 			return
 		}
 		for i, c := range n.Content {
-			checkKeys(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", report)
+			l.check(c, t.Elem(), path+"["+strconv.Itoa(i)+"]")
+		}
+	default:
+		want := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false"}[t.Kind()]
+		if want == "" {
+			want = "a whole number"
+		}
+		if n.Kind != yaml.ScalarNode {
+			l.addHard(n, path, fmt.Sprintf("must be %s, got %s", want, describeNode(n)))
+			return
+		}
+		if t.Kind() == reflect.String && n.ShortTag() != "!!binary" {
+			return // yaml.v3 decodes any other scalar into a string
+		}
+		// Ask yaml.v3 itself, so that the check accepts exactly what Decode does.
+		if err := decode(n, reflect.New(t).Interface()); err != nil {
+			l.addHard(n, path, fmt.Sprintf("must be %s, got %s", want, describeNode(n)))
 		}
 	}
+}
+
+// checkedPairs returns pairs(n) after reporting keys that are not plain
+// scalars, keys given twice and merge keys (<<) that do not merge mappings.
+func (l *loader) checkedPairs(n *yaml.Node, path string) []pair {
+	first := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		switch {
+		case k == nil || k.Kind != yaml.ScalarNode:
+			l.addHard(n.Content[i], path, "a key must be a plain name, not a list or mapping")
+		case isMerge(k):
+			if !mergeable(v) {
+				l.addHard(k, join(path, "<<"), "a merge key (<<) must name a mapping or a list of mappings, e.g. <<: *defaults")
+			}
+		default:
+			if prev, dup := first[k.Value]; dup {
+				l.addHard(k, join(path, k.Value), fmt.Sprintf("key %q appears twice (first at line %d); keep one", k.Value, prev.Line))
+				continue
+			}
+			first[k.Value] = k
+		}
+	}
+	return pairs(n)
+}
+
+func mergeable(v *yaml.Node) bool {
+	v = deref(v)
+	if v == nil {
+		return false
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return true
+	case yaml.SequenceNode:
+		for _, e := range v.Content {
+			if e = deref(e); e == nil || e.Kind != yaml.MappingNode {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// addHard adds a problem that Decode would also fail on.
+func (l *loader) addHard(n *yaml.Node, field, msg string) {
+	l.hard++
+	l.add(n, field, msg)
+}
+
+type pair struct{ k, v *yaml.Node }
+
+// pairs returns the key/value pairs of mapping n as yaml.v3 decodes them:
+// explicit keys first (the first of duplicates), then the keys merged in
+// with << that are not already set, earlier merges winning. Aliases are
+// resolved in keys; values are returned as written.
+func pairs(n *yaml.Node) []pair {
+	return appendPairs(nil, n, map[string]bool{}, map[*yaml.Node]bool{})
+}
+
+func appendPairs(out []pair, n *yaml.Node, set map[string]bool, visited map[*yaml.Node]bool) []pair {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode || visited[n] {
+		return out
+	}
+	visited[n] = true
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		if k == nil || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if isMerge(k) {
+			merges = append(merges, v)
+			continue
+		}
+		if set[k.Value] {
+			continue
+		}
+		set[k.Value] = true
+		out = append(out, pair{k, v})
+	}
+	for _, m := range merges {
+		m = deref(m)
+		if m != nil && m.Kind == yaml.SequenceNode {
+			for _, e := range m.Content {
+				out = appendPairs(out, e, set, visited)
+			}
+			continue
+		}
+		out = appendPairs(out, m, set, visited)
+	}
+	return out
+}
+
+func isMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge"
+}
+
+// deref resolves alias nodes. It returns nil for a dangling or cyclic alias.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
+		if i > 100 {
+			return nil
+		}
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// describeNode names what a node holds, for "must be X, got Y" messages.
+func describeNode(n *yaml.Node) string {
+	n = deref(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "no value"
+		}
+		v := []rune(n.Value)
+		if len(v) > 60 {
+			v = append(v[:57], []rune("...")...)
+		}
+		return strconv.Quote(string(v))
+	}
+	return "a YAML document"
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
@@ -90,9 +283,20 @@ func suggest(key string, fields map[string]reflect.StructField) string {
 	}
 	sort.Strings(names)
 	best, bestD := "", 3
+	lk := strings.ToLower(key)
 	for _, n := range names {
-		if d := distance(strings.ToLower(key), strings.ToLower(n)); d < bestD {
+		ln := strings.ToLower(n)
+		if d := distance(lk, ln); d < bestD {
 			best, bestD = n, d
+		}
+	}
+	if best == "" && len(lk) >= 4 {
+		// A truncated key, like tagPrefix for tagPrefixList.
+		for _, n := range names {
+			if strings.HasPrefix(strings.ToLower(n), lk) {
+				best = n
+				break
+			}
 		}
 	}
 	if best == "" {
@@ -102,6 +306,9 @@ func suggest(key string, fields map[string]reflect.StructField) string {
 }
 
 func distance(a, b string) int {
+	if len(a) > 64 {
+		return len(a) // far from every key; do not spend quadratic time on it
+	}
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -124,6 +331,9 @@ func distance(a, b string) int {
 func join(path, key string) string {
 	if path == "" {
 		return key
+	}
+	if key == "" {
+		return path
 	}
 	return path + "." + key
 }
@@ -167,26 +377,32 @@ func splitPath(path string) []string {
 	return parts
 }
 
+// child returns the value under key part ("name" or "[3]") of n, aliases
+// resolved and merge keys honoured; nil when there is none.
 func child(n *yaml.Node, part string) *yaml.Node {
+	n = deref(n)
 	if n == nil {
 		return nil
 	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		n = n.Content[0]
+		n = deref(n.Content[0])
+		if n == nil {
+			return nil
+		}
 	}
 	if strings.HasPrefix(part, "[") {
 		i, err := strconv.Atoi(strings.Trim(part, "[]"))
 		if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
 			return nil
 		}
-		return n.Content[i]
+		return deref(n.Content[i])
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == part {
-			return n.Content[i+1]
+	for _, p := range pairs(n) {
+		if p.k.Value == part {
+			return deref(p.v)
 		}
 	}
 	return nil
