@@ -283,7 +283,7 @@ func yamlList(l []string) string {
 func quoteIfNeeded(s string) string {
 	plain := s != "" && s[0] != '*' && s[0] != '-' && s[0] != '.'
 	for _, c := range s {
-		if !(c < unicode.MaxASCII && (unicode.IsLetter(c) || unicode.IsDigit(c) || strings.ContainsRune("._-*", c))) {
+		if c >= unicode.MaxASCII || (!unicode.IsLetter(c) && !unicode.IsDigit(c) && !strings.ContainsRune("._-*", c)) {
 			plain = false
 		}
 	}
