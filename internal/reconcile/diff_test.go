@@ -83,9 +83,13 @@ func TestDiff(t *testing.T) {
 			actions: []Action{NoOp},
 		},
 		{
-			name:    "unmanaged fields never compared",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ScanOnPush = true; r.ImageTagMutability = "IMMUTABLE"; r.Lifecycle = ptr(cheapPolicy) })),
+			name: "unmanaged fields never compared",
+			spec: "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.ScanOnPush = true
+				r.ImageTagMutability = "IMMUTABLE"
+				r.Lifecycle = ptr(cheapPolicy)
+			})),
 			actions: []Action{NoOp},
 		},
 		{
@@ -97,15 +101,20 @@ func TestDiff(t *testing.T) {
 			steps:   []string{OpPutImageTagMutability, OpPutImageScanningConfiguration},
 		},
 		{
-			name:    "exclusion filters compared as a set",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n  imageTagMutabilityExclusionFilters: [latest, 'dev-*']\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageTagMutability = "IMMUTABLE_WITH_EXCLUSION"; r.ExclusionFilters = []string{"dev-*", "latest"} })),
+			name: "exclusion filters compared as a set",
+			spec: "version: 1\nrepositories:\n- name: aa\n  imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n  imageTagMutabilityExclusionFilters: [latest, 'dev-*']\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.ImageTagMutability = "IMMUTABLE_WITH_EXCLUSION"
+				r.ExclusionFilters = []string{"dev-*", "latest"}
+			})),
 			actions: []Action{NoOp},
 		},
 		{
-			name:    "tags are authoritative but aws: keys are never touched",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  tags: {Keep: same, Change: new, Add: x}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Tags = map[string]string{"Keep": "same", "Change": "old", "Extra": "gone", "aws:cloudformation:stack": "s"} })),
+			name: "tags are authoritative but aws: keys are never touched",
+			spec: "version: 1\nrepositories:\n- name: aa\n  tags: {Keep: same, Change: new, Add: x}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.Tags = map[string]string{"Keep": "same", "Change": "old", "Extra": "gone", "aws:cloudformation:stack": "s"}
+			})),
 			actions: []Action{Update},
 			paths:   []string{"tags.Add", "tags.Change", "tags.Extra"},
 			steps:   []string{OpTagResource, OpUntagResource},
@@ -125,9 +134,11 @@ func TestDiff(t *testing.T) {
 			steps:   []string{OpDeleteLifecyclePolicy},
 		},
 		{
-			name:    "lifecycle unknown live field is a change, never dropped",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Lifecycle = ptr(strings.Replace(cheapPolicy, `"type":"expire"`, `"type":"expire","futureField":1`, 1)) })),
+			name: "lifecycle unknown live field is a change, never dropped",
+			spec: "version: 1\nrepositories:\n- name: aa\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.Lifecycle = ptr(strings.Replace(cheapPolicy, `"type":"expire"`, `"type":"expire","futureField":1`, 1))
+			})),
 			actions: []Action{Update},
 			paths:   []string{"lifecyclePolicy"},
 			steps:   []string{OpPutLifecyclePolicy},
@@ -201,21 +212,31 @@ func TestDiff(t *testing.T) {
 			steps:   []string{OpDeleteRepository, OpCreateRepository},
 		},
 		{
-			name:    "KMS key id matches the ARN ECR reports",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.EncryptionType = "KMS"; r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" })),
+			name: "KMS key id matches the ARN ECR reports",
+			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.EncryptionType = "KMS"
+				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+			})),
 			actions: []Action{NoOp},
 		},
 		{
-			name:    "KMS without a key leaves the key unmanaged",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.EncryptionType = "KMS"; r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x" })),
+			name: "KMS without a key leaves the key unmanaged",
+			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.EncryptionType = "KMS"
+				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
+			})),
 			actions: []Action{NoOp},
 		},
 		{
-			name:    "another KMS key ARN forces replacement",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 'arn:aws:kms:us-west-2:123456789012:key/other'}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.EncryptionType = "KMS"; r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"; r.ImageCount = ptr(0) })),
+			name: "another KMS key ARN forces replacement",
+			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 'arn:aws:kms:us-west-2:123456789012:key/other'}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.EncryptionType = "KMS"
+				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
+				r.ImageCount = ptr(0)
+			})),
 			actions: []Action{Delete, Create},
 			paths:   []string{"encryption.kmsKey"},
 			steps:   []string{OpDeleteRepository, OpCreateRepository},
@@ -314,7 +335,10 @@ func TestDiffReplacementKeepsUnmanagedAttributes(t *testing.T) {
 
 func TestDiffKMSAliasWarnsInsteadOfReplacing(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: alias/ecr}\n")
-	live := liveOf(liveRepo("aa", func(r *LiveRepository) { r.EncryptionType = "KMS"; r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x" }))
+	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+		r.EncryptionType = "KMS"
+		r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
+	}))
 	p := Diff(f, live, DiffOptions{})
 	if p.HasChanges {
 		t.Fatalf("alias caused a change: %+v", p.Changes)
@@ -357,4 +381,3 @@ func BenchmarkDiffAndRender10000(b *testing.B) {
 		}
 	}
 }
-

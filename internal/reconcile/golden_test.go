@@ -49,9 +49,18 @@ func goldenLive() *Live {
 			r.Tags = map[string]string{"Team": "platform", "Owner": "mobile", "CostCentre": "42", "aws:ecr:managed": "x"}
 			r.Lifecycle = ptr(cheapPolicy)
 		}),
-		liveRepo("re-encrypted", func(r *LiveRepository) { r.ImageTagMutability = "IMMUTABLE"; r.ScanOnPush = true; r.ImageCount = ptr(12); r.Tags = map[string]string{"Team": "platform"} }),
+		liveRepo("re-encrypted", func(r *LiveRepository) {
+			r.ImageTagMutability = "IMMUTABLE"
+			r.ScanOnPush = true
+			r.ImageCount = ptr(12)
+			r.Tags = map[string]string{"Team": "platform"}
+		}),
 		liveRepo("retired", func(r *LiveRepository) { r.ImageCount = ptr(3) }),
-		liveRepo("in-sync", func(r *LiveRepository) { r.ImageTagMutability = "IMMUTABLE"; r.ScanOnPush = true; r.Tags = map[string]string{"Team": "platform"} }),
+		liveRepo("in-sync", func(r *LiveRepository) {
+			r.ImageTagMutability = "IMMUTABLE"
+			r.ScanOnPush = true
+			r.Tags = map[string]string{"Team": "platform"}
+		}),
 		liveRepo("legacy-tool", nil),
 	)
 }
