@@ -73,10 +73,11 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	if err != nil {
 		return err
 	}
-	p, client, err := computePlan(ctx, f, g, s, flags)
+	c, err := computePlan(ctx, f, g, s, flags)
 	if err != nil {
 		return err
 	}
+	p, client := c.Plan, c.Client
 	if saved != nil {
 		if err := checkStale(saved, p); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,10 +15,14 @@ import (
 
 type planOptions struct {
 	Output            string
+	SummaryFile       string
 	DetailedExitCode  bool
 	Out               string
 	AllowDeleteImages bool
 	AllowReplace      bool
+	NoLifecycleImpact bool
+	PricePerGBMonth   float64
+	AWSPreview        bool
 }
 
 func newPlanCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -41,6 +46,8 @@ Exit codes:
 		Example: `  ecrctl plan
   ecrctl plan -o json | jq '.resource_changes[] | select(.actions != ["no-op"])'
   ecrctl plan --detailed-exitcode    # drift check in CI: exit 2 means drift
+  ecrctl plan -o markdown > plan.md  # for a pull-request comment
+  ecrctl plan --summary-file "$GITHUB_STEP_SUMMARY"   # text to stdout, markdown appended to the job summary
   ecrctl plan --out plan.json && ecrctl apply plan.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,10 +55,14 @@ Exit codes:
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text, json or markdown")
+	fl.StringVar(&o.SummaryFile, "summary-file", "", "also write the plan as markdown to this file, appending if it exists (e.g. $GITHUB_STEP_SUMMARY)")
 	fl.BoolVar(&o.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	fl.StringVar(&o.Out, "out", "", "also save the plan (JSON with a fingerprint of spec and live state) for `ecrctl apply FILE`")
 	addDestructiveFlags(fl.BoolVar, &o.AllowDeleteImages, &o.AllowReplace)
+	fl.BoolVar(&o.NoLifecycleImpact, "no-lifecycle-impact", false, "skip reading images to estimate what a lifecycle policy change would expire")
+	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", 0.10, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
+	fl.BoolVar(&o.AWSPreview, "aws-preview", false, "cross-check each lifecycle impact estimate with ECR's own lifecycle policy preview (slower; skipped where the endpoint lacks it)")
 	return cmd
 }
 
@@ -61,24 +72,42 @@ func addDestructiveFlags(boolVar func(*bool, string, bool, string), deleteImages
 }
 
 func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) error {
-	if o.Output != "text" && o.Output != "json" {
-		return fmt.Errorf("-o %q is not a format; use text or json", o.Output)
+	if o.Output != "text" && o.Output != "json" && o.Output != "markdown" {
+		return fmt.Errorf("-o %q is not a format; use text, json or markdown", o.Output)
 	}
 	s, err := loadSpec(f, g.File)
 	if err != nil {
 		return err
 	}
-	p, _, err := computePlan(ctx, f, g, s, reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace})
+	opt := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace}
+	if !o.NoLifecycleImpact {
+		opt.Now, opt.PricePerGBMonth = time.Now(), o.PricePerGBMonth
+	}
+	c, err := computePlan(ctx, f, g, s, opt)
 	if err != nil {
 		return err
 	}
-	if o.Output == "json" {
+	p := c.Plan
+	if o.AWSPreview && !opt.Now.IsZero() {
+		if err := reconcile.AddPreviewChecks(ctx, c.Client, s, c.Live, p, reconcile.PreviewOptions{Poll: 2 * time.Second, Timeout: 2 * time.Minute}); err != nil {
+			return err
+		}
+	}
+	switch o.Output {
+	case "json":
 		err = reconcile.RenderJSON(f.IO.Out, p)
-	} else {
+	case "markdown":
+		err = reconcile.RenderMarkdown(f.IO.Out, p)
+	default:
 		err = reconcile.RenderText(f.IO.Out, p, f.IO.Color(g.NoColor))
 	}
 	if err != nil {
 		return err
+	}
+	if o.SummaryFile != "" {
+		if err := appendMarkdown(o.SummaryFile, p); err != nil {
+			return err
+		}
 	}
 	if o.Out != "" {
 		var buf bytes.Buffer
@@ -96,19 +125,51 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	return nil
 }
 
-// computePlan reads live state for the spec and diffs it; the client is
-// returned for apply to reuse.
-func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File, opt reconcile.DiffOptions) (*reconcile.Plan, reconcile.ECRAPI, error) {
+// appendMarkdown appends the markdown plan to path, creating it if needed:
+// GitHub's $GITHUB_STEP_SUMMARY is shared by the steps of a job.
+func appendMarkdown(path string, p *reconcile.Plan) error {
+	var buf bytes.Buffer
+	if err := reconcile.RenderMarkdown(&buf, p); err != nil {
+		return err
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing the summary file: %w", err)
+	}
+	data := buf.Bytes()
+	if st, err := fh.Stat(); err == nil && st.Size() > 0 {
+		data = append([]byte("\n"), data...) // keep earlier content a separate block
+	}
+	if _, err := fh.Write(data); err != nil {
+		_ = fh.Close()
+		return fmt.Errorf("writing the summary file %s: %w", path, err)
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("writing the summary file %s: %w", path, err)
+	}
+	return nil
+}
+
+// computed is a plan with what it was computed from, for apply and
+// --aws-preview to reuse.
+type computed struct {
+	Plan   *reconcile.Plan
+	Client reconcile.ECRAPI
+	Live   *reconcile.Live
+}
+
+// computePlan reads live state for the spec and diffs it.
+func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File, opt reconcile.DiffOptions) (*computed, error) {
 	client, region, err := connect(ctx, f, g, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if f.IO.Interactive() {
 		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s for %d %s...\n", region, len(s.Repositories), plural(len(s.Repositories), "repository", "repositories"))
 	}
-	live, err := reconcile.Read(ctx, client, s, reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism})
+	live, err := reconcile.Read(ctx, client, s, reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism, LifecycleImpact: !opt.Now.IsZero()})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return reconcile.Diff(s, live, opt), client, nil
+	return &computed{Plan: reconcile.Diff(s, live, opt), Client: client, Live: live}, nil
 }

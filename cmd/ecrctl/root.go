@@ -86,9 +86,9 @@ Exit codes:
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
 
 	root.AddCommand(newValidateCmd(f, g), newPlanCmd(f, g), newApplyCmd(f, g), newVersionCmd(f))
-	// issue-5 commands: import, outputs
-	// issue-6 commands: status, login
-	// issue-4 commands: lifecycle
+	root.AddCommand(newImportCmd(f, g), newOutputsCmd(f, g))
+	root.AddCommand(newStatusCmd(f, g), newLoginCmd(f, g))
+	root.AddCommand(newLifecycleCmd(f, g))
 	return root
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,9 +21,9 @@ func TestInterrupts(t *testing.T) {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 		select {
 		case <-ctx.Done():
-			os.Stderr.WriteString("child: context cancelled\n")
+			fmt.Fprintln(os.Stderr, "child: context cancelled")
 		case <-time.After(10 * time.Second):
-			os.Stderr.WriteString("child: first signal did not cancel\n")
+			fmt.Fprintln(os.Stderr, "child: first signal did not cancel")
 			os.Exit(3)
 		}
 		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)

@@ -88,7 +88,7 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return fail(pathErr(err))
 	}
-	defer fh.Close()
+	defer fh.Close() //nolint:errcheck // read-only file
 	// Read at most one byte past the limit: a FIFO or device reports no
 	// size, and /dev/zero would otherwise be read until memory runs out.
 	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
@@ -250,14 +250,14 @@ func decodeDocuments(data []byte) (doc, extra *yaml.Node, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var d yaml.Node
 	if err := dec.Decode(&d); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil, nil, nil
 		}
 		return nil, nil, err
 	}
 	var x yaml.Node
 	switch err := dec.Decode(&x); {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		return &d, nil, nil
 	case err != nil:
 		return nil, nil, err

@@ -260,7 +260,7 @@ func TestParseBadInput(t *testing.T) {
 			[]string{"registry.yaml:9:20: ", "repositories[0] (app).repositoryPolicy.Statement[0].Action[0]: ", "not an ECR action"}, 0},
 		{"policy with bad Version", head + "    repositoryPolicy:\n      Version: 2020-01-01\n      Statement: {Effect: Allow, Principal: \"*\", Action: \"ecr:*\"}\n",
 			[]string{"registry.yaml:5:16: ", "repositories[0] (app).repositoryPolicy.Version: ", "must be"}, 0},
-		{"policy with unknown key", head + "    repositoryPolicy:\n      Version: \"2012-10-17\"\n      Statment: []\n",
+		{"policy with unknown key", head + "    repositoryPolicy:\n      Version: \"2012-10-17\"\n      Statements: []\n",
 			[]string{"registry.yaml:", "repositories[0] (app).repositoryPolicy.Statement: ", "is required"}, 2},
 		{"JSON policy shape problem", head + "    repositoryPolicy: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Maybe\",\"Principal\":\"*\",\"Action\":\"ecr:*\"}]}'\n",
 			[]string{"registry.yaml:4:23: ", "repositories[0] (app).repositoryPolicy.Statement[0].Effect: ", "Allow"}, 0},

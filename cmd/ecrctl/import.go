@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/adopt"
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
+
+type importOptions struct {
+	Prefixes []string
+	Names    []string
+	Output   string
+	Force    bool
+}
+
+func newImportCmd(f *factory, g *globalOptions) *cobra.Command {
+	o := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write a registry.yaml for repositories that already exist",
+		Long: `Import reads live ECR (describe, list and get calls only; it never writes to
+AWS) and writes a spec that manages every attribute of the selected
+repositories: tag mutability and exclusion filters, scan on push,
+encryption, lifecycle policy, repository policy and tags (tags starting
+with aws: belong to AWS and are left out). A repository without a lifecycle
+or repository policy gets "none", so one added later by hand shows as drift.
+
+Settings every selected repository shares go under defaults; a lifecycle
+policy used by several repositories becomes a named lifecyclePolicies entry;
+a repository policy made of the statements that access renders (Sids
+EcrctlPull / EcrctlPush) is written as access. Anything the spec cannot
+express is left unmanaged and named in a warning.
+
+Before writing, import parses the spec back and diffs it with what it read,
+so 'ecrctl plan' right after the import shows "No changes.".
+
+Without --prefix or --name every repository is imported. The spec goes to
+stdout unless -o names a file; an existing file is never overwritten
+without --force.
+
+Exit codes:
+  0  the spec was written
+  1  error (nothing was written)`,
+		Example: `  ecrctl import -o registry.yaml
+  ecrctl import --prefix team-a/ --prefix shared/ -o registry.yaml
+  ecrctl import --name app-frontend --name app-backend > registry.yaml
+  ecrctl import --region eu-west-1 -o registry.yaml --force && ecrctl plan`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runImport(cmd.Context(), f, g, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&o.Prefixes, "prefix", nil, "import repositories whose name starts with this prefix (repeatable)")
+	fl.StringArrayVar(&o.Names, "name", nil, "import the repository with this exact name (repeatable; an unknown name is an error)")
+	fl.StringVarP(&o.Output, "output", "o", "", "write the spec to this file instead of stdout")
+	fl.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
+	return cmd
+}
+
+func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptions) error {
+	if o.Output != "" && !o.Force {
+		if _, err := os.Stat(o.Output); err == nil {
+			return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file with -o", o.Output)
+		}
+	}
+	client, region, err := connect(ctx, f, g, &spec.File{})
+	if err != nil {
+		return err
+	}
+	if f.IO.Interactive() {
+		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s...\n", region)
+	}
+	res, err := adopt.Import(ctx, client, adopt.Options{
+		Selection:   adopt.Selection{Prefixes: o.Prefixes, Names: o.Names},
+		Region:      region,
+		Parallelism: g.Parallelism,
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
+	}
+	n := len(res.Repositories)
+	if o.Output == "" {
+		_, err := f.IO.Out.Write(res.YAML)
+		return err
+	}
+	if err := writeNewFile(o.Output, res.YAML, o.Force); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Imported %d %s from registry %s in %s to %s.\nRun `ecrctl plan -f %s`: it shows \"No changes.\" until the file or the registry changes.\n",
+		n, plural(n, "repository", "repositories"), res.RegistryID, res.Region, o.Output, o.Output)
+	return nil
+}
+
+// writeNewFile writes data to path; without force an existing file is an
+// error even if it appeared while the registry was being read.
+func writeNewFile(path string, data []byte, force bool) error {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(path, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file with -o", path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the spec: %w", err)
+	}
+	if _, err := fh.Write(data); err != nil {
+		_ = fh.Close()
+		return fmt.Errorf("writing the spec to %s: %w", path, err)
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("writing the spec to %s: %w", path, err)
+	}
+	return nil
+}

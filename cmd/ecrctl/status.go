@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/status"
+)
+
+type statusOptions struct {
+	Output          string
+	Findings        bool
+	PricePerGBMonth float64
+	Repositories    []string
+}
+
+// statusProgressDelay is how long status reads before it shows a progress
+// line on a terminal; tests set it to 0.
+var statusProgressDelay = 750 * time.Millisecond
+
+func newStatusCmd(f *factory, g *globalOptions) *cobra.Command {
+	o := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status [REPOSITORY...]",
+		Short: "Show what the managed repositories hold: images, size, scan findings, cost",
+		Long: `Status reads live ECR for the repositories in the spec (or just the named ones,
+which must be in the spec) and shows, in spec order, for each: whether it
+exists, its images (tagged / untagged), their total size, the newest push,
+when ECR last evaluated the lifecycle policy (if it reports it), the
+scan-on-push setting, and the severity counts of the newest image's scan.
+--findings also lists that scan's findings (name, severity, package, URI).
+
+The footer sums storage over the existing repositories and estimates the
+monthly storage cost at --price-per-gb-month (USD; 1 GB = 1024^3 bytes). It is
+an estimate: sizes are ECR's imageSizeInBytes summed per image, so layers that
+images share are counted more than once; archived images are not counted.
+
+Status only reads. Its ECR calls:
+  DescribeRepositories       one per 1000 repositories in the registry
+  DescribeImages             one per 1000 images, per existing repository
+  GetLifecyclePolicy         one per existing repository, none when the spec
+                             sets lifecyclePolicy: none
+  DescribeImageScanFindings  with --findings only: one per 1000 findings of
+                             the newest image, per repository with images
+A repository that does not exist costs no call. At most --parallelism calls
+run at once.
+
+-o json prints one object (format_version "1"): region, registry_id,
+spec_file, findings_requested, repositories[] (name, desired_state, exists,
+uri, scan_on_push, images{total,tagged,untagged}, size_bytes, newest_image
+{digest, tags, pushed_at, size_bytes, scan{status, completed_at,
+severity_counts}, findings[] with --findings}, lifecycle{policy: set, none or
+not_read, last_evaluated_at}), unmanaged_repositories, and totals
+{repositories, existing, missing, images, size_bytes, size_gb,
+price_per_gb_month_usd, estimated_monthly_cost_usd}. Absent values are null.
+
+Exit codes:
+  0  success (also when repositories are missing: see "exists")
+  1  error`,
+		Example: `  ecrctl status
+  ecrctl status app-frontend --findings
+  ecrctl status -o json | jq -r '.repositories[] | select(.exists | not) | .name'
+  ecrctl status -o json | jq '.totals.estimated_monthly_cost_usd'
+  ecrctl status --price-per-gb-month 0.11`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Repositories = args
+			return runStatus(cmd.Context(), f, g, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	fl.BoolVar(&o.Findings, "findings", false, "also list the scan findings of each repository's newest image (one more call per repository)")
+	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", status.DefaultPricePerGBMonth, "storage price in USD per GB-month (1 GB = 1024^3 bytes) for the cost estimate")
+	return cmd
+}
+
+func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptions) error {
+	if o.Output != "text" && o.Output != "json" {
+		return fmt.Errorf("-o %q is not a format; use text or json", o.Output)
+	}
+	if o.PricePerGBMonth < 0 {
+		return fmt.Errorf("--price-per-gb-month must not be negative, got %g", o.PricePerGBMonth)
+	}
+	s, err := loadSpec(f, g.File)
+	if err != nil {
+		return err
+	}
+	// Check the names before connecting: a typo costs no AWS call.
+	if _, err := status.Select(s, o.Repositories); err != nil {
+		return err
+	}
+	client, region, err := connect(ctx, f, g, s)
+	if err != nil {
+		return err
+	}
+	api, ok := client.(status.API)
+	if !ok {
+		return fmt.Errorf("the ECR client (%T) cannot describe image scan findings; status needs the full ECR client", client)
+	}
+	opt := status.Options{
+		Region: region, Only: o.Repositories, Parallelism: g.Parallelism,
+		Findings: o.Findings, PricePerGBMonth: o.PricePerGBMonth,
+	}
+	var line *progressLine
+	if f.IO.Interactive() {
+		line = &progressLine{w: f.IO.ErrOut, start: time.Now(), delay: statusProgressDelay}
+		opt.Progress = line.update
+	}
+	rep, err := status.Collect(ctx, api, s, opt)
+	line.clear()
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		return status.RenderJSON(f.IO.Out, rep)
+	}
+	return status.RenderText(f.IO.Out, rep)
+}
+
+// progressLine rewrites one line on a terminal's stderr, and only once the
+// work has taken longer than delay: a fast run prints nothing.
+type progressLine struct {
+	mu    sync.Mutex
+	w     io.Writer
+	start time.Time
+	delay time.Duration
+	shown bool
+}
+
+func (p *progressLine) update(pr status.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.start) < p.delay {
+		return
+	}
+	p.shown = true
+	fmt.Fprintf(p.w, "\r\x1b[KReading ECR: %d/%d %s, %d %s", pr.Done, pr.Total,
+		plural(pr.Total, "repository", "repositories"), pr.Images, plural(pr.Images, "image", "images"))
+}
+
+// clear erases the line if one was shown; a nil line does nothing.
+func (p *progressLine) clear() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}
