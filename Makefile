@@ -3,6 +3,8 @@ GO                    ?= go
 BIN                   := bin/ecrctl
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT         := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+ACTIONLINT_VERSION    := v1.7.12
+ACTIONLINT            := $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 FUZZTIME              ?= 60s
 
 .PHONY: build test unit e2e lint fuzz demo clean
@@ -26,6 +28,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
+	$(ACTIONLINT) .github/workflows/*.yml
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/spec
