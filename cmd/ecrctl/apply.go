@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type applyOptions struct {
 	AllowDeleteImages bool
 	AllowReplace      bool
 	PlanFile          string
+	FileSet           bool // -f was given
 }
 
 func newApplyCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -48,6 +50,7 @@ Exit codes:
 			if len(args) == 1 {
 				o.PlanFile = args[0]
 			}
+			o.FileSet = cmd.Flags().Changed("file")
 			return runApply(cmd.Context(), f, g, o)
 		},
 	}
@@ -65,8 +68,12 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		if saved, err = readSavedPlan(o.PlanFile); err != nil {
 			return err
 		}
-		if saved.Fingerprint != nil && saved.Fingerprint.SpecFile != "" {
+		// A saved plan names its spec relative to the plan file; -f wins.
+		if !o.FileSet && saved.Fingerprint.SpecFile != "" {
 			g.File = saved.Fingerprint.SpecFile
+			if !filepath.IsAbs(g.File) {
+				g.File = filepath.Join(filepath.Dir(o.PlanFile), filepath.FromSlash(g.File))
+			}
 		}
 	}
 	s, err := loadSpec(f, g.File)
@@ -139,7 +146,7 @@ func readSavedPlan(path string) (*reconcile.Plan, error) {
 func checkStale(saved, now *reconcile.Plan) error {
 	switch {
 	case saved.Fingerprint.SpecSHA256 != now.Fingerprint.SpecSHA256:
-		return fmt.Errorf("plan is stale: %s changed since the plan was saved; nothing was written. Run plan again", saved.Fingerprint.SpecFile)
+		return fmt.Errorf("plan is stale: %s changed since the plan was saved (or is not the spec the plan was made from); nothing was written. Run plan again", now.Fingerprint.SpecFile)
 	case saved.Fingerprint.LiveSHA256 != now.Fingerprint.LiveSHA256:
 		return errors.New("plan is stale: live ECR changed since the plan was saved; nothing was written. Run plan again")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,8 +111,14 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		}
 	}
 	if o.Out != "" {
+		// The saved plan names its spec relative to itself, so it can be
+		// applied from any directory, or from another checkout in CI.
+		saved := *p
+		fp := *p.Fingerprint
+		fp.SpecFile = specRelativeTo(s.Path, o.Out)
+		saved.Fingerprint = &fp
 		var buf bytes.Buffer
-		if err := reconcile.RenderJSON(&buf, p); err != nil {
+		if err := reconcile.RenderJSON(&buf, &saved); err != nil {
 			return err
 		}
 		if err := os.WriteFile(o.Out, buf.Bytes(), 0o600); err != nil {
@@ -148,6 +155,21 @@ func appendMarkdown(path string, p *reconcile.Plan) error {
 		return fmt.Errorf("writing the summary file %s: %w", path, err)
 	}
 	return nil
+}
+
+// specRelativeTo returns the spec's path relative to the plan file's
+// directory, or the path unchanged when no relative path exists.
+func specRelativeTo(specPath, planPath string) string {
+	absSpec, err1 := filepath.Abs(specPath)
+	absPlanDir, err2 := filepath.Abs(filepath.Dir(planPath))
+	if err1 != nil || err2 != nil {
+		return specPath
+	}
+	rel, err := filepath.Rel(absPlanDir, absSpec)
+	if err != nil {
+		return specPath
+	}
+	return filepath.ToSlash(rel)
 }
 
 // computed is a plan with what it was computed from, for apply and
