@@ -3,11 +3,16 @@ package reconcile
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -42,12 +47,29 @@ repositories:
   - name: in-sync
 `
 
+var goldenNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// goldenOptions evaluates lifecycle impact at a fixed time.
+func goldenOptions() DiffOptions {
+	return DiffOptions{AllowReplace: true, Now: goldenNow, PricePerGBMonth: 0.10}
+}
+
 func goldenLive() *Live {
 	return liveOf(
 		liveRepo("drifted", func(r *LiveRepository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.Tags = map[string]string{"Team": "platform", "Owner": "mobile", "CostCentre": "42", "aws:ecr:managed": "x"}
 			r.Lifecycle = ptr(cheapPolicy)
+			// 12 version images a day apart (the new policy keeps 10) and one
+			// untagged image from yesterday.
+			for i := range 12 {
+				r.Images = append(r.Images, lifecycle.Image{
+					Digest: fmt.Sprintf("sha256:%064d", i), Tags: []string{fmt.Sprintf("v1.%d.0", i)},
+					SizeBytes: 300 << 20, PushedAt: goldenNow.AddDate(0, 0, i-12),
+				})
+			}
+			r.Images = append(r.Images, lifecycle.Image{Digest: "sha256:" + strings.Repeat("f", 64), SizeBytes: 50 << 20, PushedAt: goldenNow.Add(-20 * time.Hour)})
+			r.ImagesRead = true
 		}),
 		liveRepo("re-encrypted", func(r *LiveRepository) {
 			r.ImageTagMutability = "IMMUTABLE"
@@ -87,7 +109,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGoldenPlan(t *testing.T) {
-	p := Diff(mustSpec(t, goldenSpec), goldenLive(), DiffOptions{AllowReplace: true})
+	p := Diff(mustSpec(t, goldenSpec), goldenLive(), goldenOptions())
 	var text, color, js bytes.Buffer
 	if err := RenderText(&text, p, false); err != nil {
 		t.Fatal(err)

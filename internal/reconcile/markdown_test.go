@@ -16,7 +16,7 @@ func renderMarkdown(t *testing.T, p *Plan) string {
 }
 
 func TestGoldenMarkdownPlan(t *testing.T) {
-	p := Diff(mustSpec(t, goldenSpec), goldenLive(), DiffOptions{AllowReplace: true})
+	p := Diff(mustSpec(t, goldenSpec), goldenLive(), goldenOptions())
 	md := renderMarkdown(t, p)
 	checkGolden(t, "markdown-plan.md", []byte(md))
 
@@ -109,7 +109,7 @@ func TestMarkdownTagValueWithPipeStaysInItsCell(t *testing.T) {
 }
 
 func TestMarkdownLifecycleImpact(t *testing.T) {
-	p := Diff(mustSpec(t, goldenSpec), goldenLive(), DiffOptions{AllowReplace: true})
+	p := Diff(mustSpec(t, goldenSpec), goldenLive(), goldenOptions())
 	for i := range p.Changes {
 		if p.Changes[i].Name == "drifted" {
 			p.Changes[i].LifecycleImpact = &LifecycleImpact{Images: 12, ExpireNow: 3, ExpireNowBytes: 3 << 20, PricePerGBMonthUSD: 0.10,
