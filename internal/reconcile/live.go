@@ -72,37 +72,13 @@ const describePageSize = 1000
 // the plan would destroy images. It fails before any write can happen when
 // the account guard does not match.
 func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*Live, error) {
-	live := &Live{Region: opt.Region, Repos: map[string]*LiveRepository{}}
-	var token *string
-	for {
-		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
-			MaxResults: aws.Int32(describePageSize),
-			NextToken:  token,
-		})
-		if err != nil {
-			return nil, &OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
-		}
-		for _, r := range out.Repositories {
-			lr := fromSDK(r)
-			live.Repos[lr.Name] = lr
-			if live.RegistryID == "" {
-				live.RegistryID = lr.RegistryID
-			}
-		}
-		token = out.NextToken
-		if token == nil || *token == "" {
-			break
-		}
+	repos, registryID, err := ListRepositories(ctx, client)
+	if err != nil {
+		return nil, err
 	}
-	if f.Account != "" && live.RegistryID == "" {
-		out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
-		if err != nil {
-			return nil, &OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
-		}
-		live.RegistryID = aws.ToString(out.RegistryId)
-	}
-	if f.Account != "" && live.RegistryID != f.Account {
-		return nil, &AccountMismatchError{Want: f.Account, Got: live.RegistryID, File: f.Path}
+	live := &Live{Region: opt.Region, RegistryID: registryID, Repos: repos}
+	if live.RegistryID, err = CheckAccount(ctx, client, f, registryID); err != nil {
+		return nil, err
 	}
 
 	var tasks []func(context.Context) error
@@ -166,6 +142,54 @@ func runAll(ctx context.Context, parallelism int, tasks []func(context.Context) 
 		g.Go(func() error { return t(gctx) })
 	}
 	return g.Wait()
+}
+
+// ListRepositories pages through DescribeRepositories, 1000 at a time: the
+// fewest calls, and the only way to see repositories the spec does not name.
+// registryID is "" when the registry is empty.
+func ListRepositories(ctx context.Context, client ECRAPI) (repos map[string]*LiveRepository, registryID string, err error) {
+	repos = map[string]*LiveRepository{}
+	var token *string
+	for {
+		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
+			MaxResults: aws.Int32(describePageSize),
+			NextToken:  token,
+		})
+		if err != nil {
+			return nil, "", &OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
+		}
+		for _, r := range out.Repositories {
+			lr := fromSDK(r)
+			repos[lr.Name] = lr
+			if registryID == "" {
+				registryID = lr.RegistryID
+			}
+		}
+		token = out.NextToken
+		if token == nil || *token == "" {
+			return repos, registryID, nil
+		}
+	}
+}
+
+// CheckAccount enforces the spec's account guard. registryID comes from
+// ListRepositories; only an empty registry costs a DescribeRegistry call.
+// It returns the registry id as known after the check.
+func CheckAccount(ctx context.Context, client ECRAPI, f *spec.File, registryID string) (string, error) {
+	if f.Account == "" {
+		return registryID, nil
+	}
+	if registryID == "" {
+		out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+		if err != nil {
+			return "", &OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
+		}
+		registryID = aws.ToString(out.RegistryId)
+	}
+	if registryID != f.Account {
+		return "", &AccountMismatchError{Want: f.Account, Got: registryID, File: f.Path}
+	}
+	return registryID, nil
 }
 
 func fromSDK(r types.Repository) *LiveRepository {
@@ -250,7 +274,7 @@ func countImages(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 // are deleted with the repository too).
 func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
 	n := 0
-	err := eachImage(ctx, c, repo, "counting images in", func(types.ImageDetail) { n++ })
+	err := EachImage(ctx, c, repo, "counting images in", func(types.ImageDetail) { n++ })
 	return n, err
 }
 
@@ -258,7 +282,7 @@ func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
 // form the lifecycle evaluator takes.
 func ListImages(ctx context.Context, c ECRAPI, repo string) ([]lifecycle.Image, error) {
 	var out []lifecycle.Image
-	err := eachImage(ctx, c, repo, "reading images of", func(d types.ImageDetail) {
+	err := EachImage(ctx, c, repo, "reading images of", func(d types.ImageDetail) {
 		img := lifecycle.Image{
 			Digest:         aws.ToString(d.ImageDigest),
 			Tags:           d.ImageTags,
@@ -275,9 +299,9 @@ func ListImages(ctx context.Context, c ECRAPI, repo string) ([]lifecycle.Image, 
 	return out, err
 }
 
-// eachImage pages through DescribeImages, one entry per image whatever its
-// tags, 1000 at a time.
-func eachImage(ctx context.Context, c ECRAPI, repo, doing string, fn func(types.ImageDetail)) error {
+// EachImage pages through DescribeImages, one entry per image whatever its
+// tags, archived included, 1000 at a time; doing names the task in errors.
+func EachImage(ctx context.Context, c ECRAPI, repo, doing string, fn func(types.ImageDetail)) error {
 	var token *string
 	for {
 		out, err := c.DescribeImages(ctx, &ecr.DescribeImagesInput{
