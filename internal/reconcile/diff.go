@@ -139,6 +139,10 @@ func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) Resou
 	for i := range c.Changes {
 		c.Changes[i].ForcesReplacement = true
 	}
+	// The new repository also gets every other managed attribute as the spec
+	// says: show those differences too, so the plan hides nothing.
+	others, _ := updateChanges(d, lr)
+	c.Changes = append(c.Changes, others...)
 	c.Reason = "encryption cannot be changed in place: the repository is deleted and created again"
 	c.Requires = []string{FlagAllowReplace}
 	if n > 0 {
@@ -332,12 +336,14 @@ func tagChanges(want, have map[string]string) ([]AttributeChange, []Step) {
 		cs = append(cs, AttributeChange{Path: "tags." + k, Before: have[k], After: nil})
 		remove = append(remove, k)
 	}
+	// Untag first: renaming a key on a repository at ECR's 50-tag limit
+	// would otherwise fail with TooManyTagsException on every run.
 	var steps []Step
-	if len(set) > 0 {
-		steps = append(steps, Step{Operation: OpTagResource, Tags: set})
-	}
 	if len(remove) > 0 {
 		steps = append(steps, Step{Operation: OpUntagResource, TagKeys: remove})
+	}
+	if len(set) > 0 {
+		steps = append(steps, Step{Operation: OpTagResource, Tags: set})
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Path < cs[j].Path })
 	return cs, steps

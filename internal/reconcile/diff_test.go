@@ -117,7 +117,7 @@ func TestDiff(t *testing.T) {
 			})),
 			actions: []Action{Update},
 			paths:   []string{"tags.Add", "tags.Change", "tags.Extra"},
-			steps:   []string{OpTagResource, OpUntagResource},
+			steps:   []string{OpUntagResource, OpTagResource},
 		},
 		{
 			name:    "lifecycle compared by meaning, not text",
@@ -379,5 +379,22 @@ func BenchmarkDiffAndRender10000(b *testing.B) {
 		if err := RenderText(&out, p, false); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDiffReplacementShowsEveryOtherChange(t *testing.T) {
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n  scanOnPush: true\n  tags: {A: b}\n")
+	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+		r.ImageCount = ptr(0)
+		r.Tags = map[string]string{"A": "b", "X": "y"}
+	}))
+	c := Diff(f, live, DiffOptions{AllowReplace: true}).Changes[0]
+	got := map[string]bool{}
+	for _, ch := range c.Changes {
+		got[ch.Path] = ch.ForcesReplacement
+	}
+	want := map[string]bool{"encryption.type": true, "scanOnPush": false, "tags.X": false}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes of a replacement (path -> forces replacement) (-want +got):\n%s", diff)
 	}
 }

@@ -352,3 +352,32 @@ repositories:
 		t.Error("impact computed without an evaluation time")
 	}
 }
+
+// Renaming a tag on a repository at ECR's 50-tag limit converges: the old
+// key is removed before the new one is added.
+func TestTagRenameAtTheLimit(t *testing.T) {
+	fake := ecrfake.New()
+	ctx := context.Background()
+	in := createInput("full")
+	var yaml strings.Builder
+	yaml.WriteString("version: 1\nrepositories:\n- name: full\n  tags:\n")
+	for i := range 50 {
+		k := fmt.Sprintf("k%02d", i)
+		in.Tags = append(in.Tags, types.Tag{Key: ptr(k), Value: ptr("v")})
+		if i == 0 {
+			k = "renamed"
+		}
+		yaml.WriteString("    " + k + ": v\n")
+	}
+	if _, err := fake.CreateRepository(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	f := mustSpec(t, yaml.String())
+	res := apply(t, fake, plan(t, fake, f, DiffOptions{}))
+	if len(res.Failed) != 0 {
+		t.Fatalf("rename at 50 tags failed: %v", res.Failed[0].Err)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Fatal("not converged")
+	}
+}
