@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -141,25 +142,46 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	arn := rc.ARN
 	created := false
 	var done []string
+	// interruptible is the context whose cancellation stops the change
+	// between calls. Once a replacement has deleted the repository, nothing
+	// may stop it before the new one and its settings exist.
+	interruptible := ctx
 	a.progress("%s: %s...", rc.Address, verbing(rc))
-	for _, s := range rc.Steps {
-		if ctx.Err() != nil {
+	for i, s := range rc.Steps {
+		if interruptible.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
 			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
 		}
-		newARN, err := a.step(callCtx, ctx, rc, s, arn, created)
+		newARN, err := a.step(callCtx, interruptible, rc, s, arn, created)
 		if err != nil {
 			a.progress("%s: failed at %s", rc.Address, s.Operation)
+			if rc.IsReplace() && i > 0 {
+				err = replacementFailed(rc, i, err)
+			}
 			return outcome{done: done, err: err}
 		}
-		if s.Operation == OpCreateRepository {
+		switch s.Operation {
+		case OpCreateRepository:
 			created, arn = true, newARN
+		case OpDeleteRepository:
+			interruptible = callCtx
 		}
 		done = append(done, s.Operation)
 	}
 	a.progress("%s: %s complete", rc.Address, verbed(rc))
 	return outcome{done: done}
+}
+
+// replacementFailed explains a replacement that stopped after the delete:
+// the next plan would only see a missing repository, so the settings that
+// were carried over are printed as the calls still to make.
+func replacementFailed(rc ResourceChange, failedAt int, err error) error {
+	remaining, _ := json.Marshal(rc.Steps[failedAt:])
+	op := &OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
+	op.Detail = fmt.Sprintf("the old repository is already deleted. Fix the cause and run apply again to create it from the spec; "+
+		"settings the spec does not manage were carried over in these remaining calls, which restore them exactly: %s", remaining)
+	return op
 }
 
 func verbing(rc ResourceChange) string {

@@ -381,3 +381,64 @@ func TestTagRenameAtTheLimit(t *testing.T) {
 		t.Fatal("not converged")
 	}
 }
+
+func replacePlan(t *testing.T, fake *ecrfake.Fake) (*spec.File, *Plan) {
+	t.Helper()
+	ctx := context.Background()
+	in := createInput("moving")
+	in.Tags = []types.Tag{{Key: ptr("Team"), Value: ptr("x")}}
+	if _, err := fake.CreateRepository(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: ptr("moving"), LifecyclePolicyText: ptr(cheapPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: moving\n  encryption: {type: KMS}\n")
+	return f, plan(t, fake, f, DiffOptions{AllowReplace: true})
+}
+
+func TestReplacementCarriesUnmanagedSettings(t *testing.T) {
+	fake := ecrfake.New()
+	f, p := replacePlan(t, fake)
+	res := apply(t, fake, p)
+	if len(res.Failed) != 0 || res.Summary != (Summary{Add: 1, Destroy: 1}) {
+		t.Fatalf("replace = %+v", res)
+	}
+	st, _ := fake.Repository("moving")
+	if st.EncryptionType != "KMS" || st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
+		t.Fatalf("after replace: %+v", st)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Fatal("not converged after replace")
+	}
+}
+
+func TestReplacementIsNotInterruptedBetweenDeleteAndCreate(t *testing.T) {
+	fake := ecrfake.New()
+	_, p := replacePlan(t, fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	fake.Inject("DeleteRepository", "moving", func(context.Context) error { cancel(); return nil })
+	res, err := Apply(ctx, fake, p, fastApply())
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("interrupt during the delete stopped the replacement: %+v %v", res, err)
+	}
+	if st, ok := fake.Repository("moving"); !ok || st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
+		t.Fatalf("repository not fully recreated: %+v %v", st, ok)
+	}
+}
+
+func TestReplacementFailingAfterDeleteSaysHowToRestore(t *testing.T) {
+	fake := ecrfake.New()
+	_, p := replacePlan(t, fake)
+	fake.FailN("CreateRepository", "moving", 1, ecrfake.AccessDenied("CreateRepository"))
+	res := apply(t, fake, p)
+	if len(res.Failed) != 1 {
+		t.Fatalf("result = %+v", res)
+	}
+	msg := res.Failed[0].Err.Error()
+	for _, want := range []string{"already deleted", `"operation":"CreateRepository"`, `"Team":"x"`, `"operation":"PutLifecyclePolicy"`, "ecr:CreateRepository"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("failure lacks %q:\n%s", want, msg)
+		}
+	}
+}
