@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +62,9 @@ Exit codes:
 }
 
 func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions) error {
-	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace}
+	// Apply always estimates lifecycle impact: a policy change that expires
+	// images at once is blocked without --allow-delete-images.
+	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace, Now: time.Now(), PricePerGBMonth: defaultPricePerGBMonth}
 	var saved *reconcile.Plan
 	if o.PlanFile != "" {
 		var err error
@@ -84,13 +87,14 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	if err != nil {
 		return err
 	}
+	// A saved plan runs only when it is exactly what the spec and live state
+	// give now; fresh, with the same steps, is then executed, with
+	// requirements decided now.
 	p, client := c.Plan, c.Client
 	if saved != nil {
-		if err := checkStale(saved, p); err != nil {
+		if err := reconcile.CheckSaved(saved, p); err != nil {
 			return err
 		}
-		saved.Allow(flags)
-		p = saved
 	}
 	if err := reconcile.RenderText(f.IO.Out, p, f.IO.Color(g.NoColor)); err != nil {
 		return err
@@ -104,7 +108,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	if !o.AutoApprove {
 		switch {
 		case f.IO.CanPrompt():
-			ok, err := confirm(f)
+			ok, err := confirm(ctx, f)
 			if err != nil {
 				return err
 			}
@@ -142,24 +146,28 @@ func readSavedPlan(path string) (*reconcile.Plan, error) {
 	return p, nil
 }
 
-// checkStale refuses a saved plan whose spec or live state moved on.
-func checkStale(saved, now *reconcile.Plan) error {
-	switch {
-	case saved.Fingerprint.SpecSHA256 != now.Fingerprint.SpecSHA256:
-		return fmt.Errorf("plan is stale: %s changed since the plan was saved (or is not the spec the plan was made from); nothing was written. Run plan again", now.Fingerprint.SpecFile)
-	case saved.Fingerprint.LiveSHA256 != now.Fingerprint.LiveSHA256:
-		return errors.New("plan is stale: live ECR changed since the plan was saved; nothing was written. Run plan again")
-	}
-	return nil
-}
-
-func confirm(f *factory) (bool, error) {
+// confirm asks for "yes". An interrupt while waiting cancels the apply: the
+// read runs aside so Ctrl-C is not stuck behind it.
+func confirm(ctx context.Context, f *factory) (bool, error) {
 	fmt.Fprint(f.IO.ErrOut, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, fmt.Errorf("reading the confirmation: %w", err)
+	type answer struct {
+		line string
+		err  error
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return false, nil
+	case a := <-got:
+		if a.err != nil && a.line == "" {
+			return false, fmt.Errorf("reading the confirmation: %w", a.err)
+		}
+		return strings.TrimSpace(a.line) == "yes", nil
+	}
 }
 
 func reportApply(f *factory, res *reconcile.Result) error {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	goio "io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
@@ -260,3 +263,56 @@ func TestUnknownFlagIsAnError(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestSavedPlanEditedToDeleteAnUnmanagedRepositoryIsRefused(t *testing.T) {
+	h := newHarness(t, testSpec)
+	if _, err := h.fake.CreateRepository(context.Background(), &ecr.CreateRepositoryInput{RepositoryName: ptrTo("legacy")}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := h.run("", false, "plan", "--out", "plan.json"); code != exitOK {
+		t.Fatal("plan --out failed")
+	}
+	path := filepath.Join(h.dir, "plan.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	p["resource_changes"] = append(p["resource_changes"].([]any), map[string]any{
+		"address": "repository.legacy", "type": "repository", "name": "legacy", "actions": []string{"delete"},
+		"blocked": false, "changes": []any{}, "steps": []any{map[string]any{"operation": "DeleteRepository", "force": true}},
+	})
+	edited, _ := json.Marshal(p)
+	if err := os.WriteFile(path, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.ResetCalls()
+	code, _, errOut := h.run("", false, "apply", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "refusing the saved plan") || h.fake.Writes() != 0 {
+		t.Fatalf("edited plan: exit %d, writes %d:\n%s", code, h.fake.Writes(), errOut)
+	}
+	if _, ok := h.fake.Repository("legacy"); !ok {
+		t.Fatal("the unmanaged repository was deleted")
+	}
+}
+
+func TestInterruptAtThePromptCancels(t *testing.T) {
+	io, _, errOut := testIO("", true)
+	r, w := goio.Pipe() // a reader that never answers, like a person who does not type
+	defer w.Close()     //nolint:errcheck // test pipe
+	io.In = r
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ok, err := confirm(ctx, &factory{IO: io})
+	if ok || err != nil {
+		t.Fatalf("confirm after interrupt = %v, %v", ok, err)
+	}
+	if !strings.Contains(errOut.String(), "Enter a value") {
+		t.Fatalf("no prompt: %q", errOut.String())
+	}
+}
+
+func ptrTo(s string) *string { return &s }

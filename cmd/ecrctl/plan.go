@@ -62,13 +62,16 @@ Exit codes:
 	fl.StringVar(&o.Out, "out", "", "also save the plan (JSON with a fingerprint of spec and live state) for `ecrctl apply FILE`")
 	addDestructiveFlags(fl.BoolVar, &o.AllowDeleteImages, &o.AllowReplace)
 	fl.BoolVar(&o.NoLifecycleImpact, "no-lifecycle-impact", false, "skip reading images to estimate what a lifecycle policy change would expire")
-	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", 0.10, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
+	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", defaultPricePerGBMonth, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
 	fl.BoolVar(&o.AWSPreview, "aws-preview", false, "cross-check each lifecycle impact estimate with ECR's own lifecycle policy preview (slower; skipped where the endpoint lacks it)")
 	return cmd
 }
 
+// defaultPricePerGBMonth is ECR's standard storage price in USD.
+const defaultPricePerGBMonth = 0.10
+
 func addDestructiveFlags(boolVar func(*bool, string, bool, string), deleteImages, replace *bool) {
-	boolVar(deleteImages, "allow-delete-images", false, "allow changes that destroy images (deleting or replacing a repository that holds images)")
+	boolVar(deleteImages, "allow-delete-images", false, "allow changes that destroy images: deleting or replacing a repository that holds images, or a lifecycle policy change that expires images at once")
 	boolVar(replace, "allow-replace", false, "allow replacing a repository (delete and create) to change its encryption")
 }
 

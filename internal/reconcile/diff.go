@@ -50,6 +50,12 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 		c, warns := diffRepository(d, live.Repos[d.Name])
 		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && hasPath(c, "lifecyclePolicy") {
 			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr.Images, opt)
+			// A policy that expires images at its first evaluation destroys
+			// them as surely as a delete: the operator names the flag.
+			if n := c.LifecycleImpact.ExpireNow; n > 0 && c.Is(Update) {
+				c.Requires = append(c.Requires, FlagAllowDeleteImages)
+				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) at ECR's next evaluation, within 24 hours", images(n), HumanBytes(c.LifecycleImpact.ExpireNowBytes))
+			}
 		}
 		p.Changes = append(p.Changes, c)
 		p.Warnings = append(p.Warnings, warns...)

@@ -118,7 +118,8 @@ func TestMarkdownLifecycleImpact(t *testing.T) {
 	}
 	md := renderMarkdown(t, p)
 	for _, want := range []string{
-		"##### `drifted` will be updated in place\n\n**Lifecycle impact:** would expire 3 of 12 images (3.0 MiB) now;",
+		"##### `drifted` will be updated in place\n",
+		"**Lifecycle impact:** would expire 3 of 12 images (3.0 MiB) now;",
 		"AWS preview disagrees with this estimate (12 images).\n- image &lt;x&gt; expires in ECR's preview only\n",
 	} {
 		if !strings.Contains(md, want) {

@@ -347,6 +347,13 @@ repositories:
 	if !strings.Contains(text.String(), "# lifecycle impact: would expire 4 of 6 images (1.3 GiB) now; 0 more within 30 days (0 B); saves about USD 0.13 per month") {
 		t.Errorf("text lacks the impact line:\n%s", text.String())
 	}
+	// Expiring images at once needs the flag, like any other image loss.
+	if c := p.Changes[0]; !c.Blocked || !strings.Contains(c.Reason, "expires 4 images") {
+		t.Errorf("a policy that expires 4 images now is not blocked: %+v", c)
+	}
+	if Diff(f, live, DiffOptions{Now: now, AllowDeleteImages: true}).Changes[0].Blocked {
+		t.Error("--allow-delete-images does not allow it")
+	}
 	// Without a time, no estimate (plan --no-lifecycle-impact).
 	if Diff(f, live, DiffOptions{}).Changes[0].LifecycleImpact != nil {
 		t.Error("impact computed without an evaluation time")
