@@ -50,9 +50,6 @@ type Failure struct {
 	Err     error
 }
 
-// ErrBlocked is returned when a plan holds a change that needs a flag.
-var ErrBlocked = errors.New("plan contains blocked changes")
-
 // BlockedError names each blocked change and the flags that would allow it.
 type BlockedError struct{ Changes []ResourceChange }
 
@@ -64,8 +61,6 @@ func (e *BlockedError) Error() string {
 	}
 	return b.String()
 }
-
-func (e *BlockedError) Unwrap() error { return ErrBlocked }
 
 // Apply executes the plan's steps. Repositories run concurrently and
 // independently: one failing does not stop the others. When ctx is cancelled

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // ClientOptions select credentials, region and endpoint the way the AWS CLI
@@ -27,6 +28,9 @@ type ClientOptions struct {
 func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxRetries) }),
+		// The SDK's own log lines ("falling back to IMDSv1") would land on
+		// stderr between ecrctl's messages; failures reach the user as errors.
+		config.WithLogger(logging.Nop{}),
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
@@ -40,6 +44,12 @@ func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error
 	}
 	if cfg.Region == "" {
 		return nil, "", errors.New("no AWS region: set `region:` in the spec, pass --region, or set AWS_REGION")
+	}
+	// Resolve credentials once, up front (the result is cached for the
+	// calls): a failure here is certainly about credentials, so it can say
+	// what to do instead of surfacing from deep in the first call.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, "", fmt.Errorf("no usable AWS credentials: set AWS_PROFILE (and run `aws sso login` for SSO profiles), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role is available (GitHub OIDC, ECS, EC2). The SDK said: %w", err)
 	}
 	client := ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
 		if o.EndpointURL != "" {

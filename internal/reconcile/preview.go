@@ -56,6 +56,9 @@ func CrossCheckPreview(ctx context.Context, c ECRAPI, repo, policyText string, l
 	once := func(o *ecr.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) }
 	_, err := pc.StartLifecyclePolicyPreview(ctx, &ecr.StartLifecyclePolicyPreviewInput{RepositoryName: aws.String(repo), LifecyclePolicyText: aws.String(policyText)}, once)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if unsupported(err) {
 			return &PreviewCheck{Status: "unavailable", Note: fmt.Sprintf("the endpoint does not implement StartLifecyclePolicyPreview (%s); local evaluation only", shortErr(err))}, nil
 		}
@@ -136,11 +139,19 @@ func shortDigestOf(d string) string {
 }
 
 // unsupported reports whether err means the endpoint lacks the operation
-// rather than refusing this request: not a modelled ECR error, or a 5xx.
+// rather than refusing this request: an HTTP 404, 501 or 500 answer that is
+// not a modelled ECR error (moto answers 500 with an HTML page).
 func unsupported(err error) bool {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
-		return true
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) {
+			switch re.HTTPStatusCode() {
+			case 404, 500, 501:
+				return true
+			}
+		}
+		return false
 	}
 	switch api.ErrorCode() {
 	case "UnknownOperationException", "UnsupportedOperation", "NotImplemented", "InternalFailure":

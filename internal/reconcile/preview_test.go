@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
@@ -75,10 +77,16 @@ func TestCrossCheckPreview(t *testing.T) {
 	}
 
 	// An endpoint without the operation (moto answers HTTP 500 with HTML).
-	missing := &previewFake{Fake: ecrfake.New(), startErr: errors.New("deserialization failed")}
+	html500 := &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}}, Err: errors.New("deserialization failed")}
+	missing := &previewFake{Fake: ecrfake.New(), startErr: html500}
 	pc, err = CrossCheckPreview(context.Background(), missing, "app", cheapPolicy, local, opt)
 	if err != nil || pc.Status != "unavailable" || !strings.Contains(pc.Note, "does not implement") {
 		t.Fatalf("unsupported: %+v, %v", pc, err)
+	}
+	// A network failure is an error, not a missing feature.
+	offline := &previewFake{Fake: ecrfake.New(), startErr: errors.New("dial tcp: connection refused")}
+	if _, err := CrossCheckPreview(context.Background(), offline, "app", cheapPolicy, local, opt); err == nil {
+		t.Fatal("a network failure was taken for a missing preview")
 	}
 	// A real refusal is an error, not "unavailable".
 	denied := &previewFake{Fake: ecrfake.New(), startErr: ecrfake.AccessDenied("StartLifecyclePolicyPreview")}
