@@ -38,6 +38,12 @@ const (
 	// WarnShortReleaseAge: a since* rule of fewer than ShortAgeDays days on
 	// tags that look like releases.
 	WarnShortReleaseAge = "release-short-age"
+	// WarnUnconfirmed: a rule ECR may reject, by rules inferred from its
+	// documentation but not confirmed (ECR-SEMANTICS.md §1): sinceImagePulled
+	// with expire, sinceImageTransitioned under 90 days, two rules with the
+	// same pattern set. Warnings, not errors, so a policy ECR accepts can
+	// still be managed.
+	WarnUnconfirmed = "unconfirmed-rule"
 )
 
 // ShortAgeDays is the since* countNumber below which a rule on release-like
@@ -96,6 +102,23 @@ func Lint(name string, p Policy) []Warning {
 					"e.g. {tagStatus: tagged, tagPrefixList: [release-], countType: imageCountMoreThan, countNumber: 20}; "+
 					"an image a higher rule matches is never expired by this one",
 				sel.CountNumber, sel.CountNumber)
+		}
+
+		// WarnUnconfirmed
+		if sel.CountType == CountTypeSinceImagePulled && r.Action.Type == ActionExpire {
+			add(WarnUnconfirmed, "countType sinceImagePulled with action expire: ECR's documentation pairs sinceImagePulled with transition; ECR may reject this rule. Use transition with targetStorageClass \"archive\", or sinceImagePushed")
+		}
+		if sel.CountType == CountTypeSinceImageTransitioned && sel.CountNumber >= 1 && sel.CountNumber < MinArchiveDays {
+			add(WarnUnconfirmed, "countNumber %d is below the %d-day minimum storage of the archive class; ECR may reject sinceImageTransitioned rules under %d days", sel.CountNumber, MinArchiveDays, MinArchiveDays)
+		}
+		if sel.TagStatus == TagStatusTagged && len(sel.TagPatternList) > 0 {
+			for _, prev := range rules[:i] {
+				if prev.Selection.TagStatus == TagStatusTagged && storageClass(prev.Selection.StorageClass) == storageClass(sel.StorageClass) &&
+					slices.Equal(canonicalList(prev.Selection.TagPatternList), canonicalList(sel.TagPatternList)) {
+					add(WarnUnconfirmed, "rule %d already selects the same tagPatternList; ECR rejects two rules with the same prefix set and may do the same for patterns. Merge the rules", prev.RulePriority)
+					break
+				}
+			}
 		}
 
 		// WarnShortReleaseAge

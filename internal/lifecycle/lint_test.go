@@ -353,3 +353,37 @@ func TestPropertyShadowedRuleNeverActs(t *testing.T) {
 		t.Fatalf("only %d policies drew a shadowed-rule warning; the property says little", warned)
 	}
 }
+
+func TestLintUnconfirmedRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy Policy
+		want   string // "" = no WarnUnconfirmed
+	}{
+		{"sinceImagePulled with expire", pol(with(transitionPulled(1, "v1"), func(r *Rule) { r.Action = Action{Type: "expire"} })), "sinceImagePulled with action expire"},
+		{"sinceImagePulled with transition", pol(transitionPulled(1, "v1")), ""},
+		{"archive expiry under 90 days", pol(with(archiveExpire(1, "v1"), func(r *Rule) { r.Selection.CountNumber = 30 })), "below the 90-day minimum"},
+		{"archive expiry at 90 days", pol(archiveExpire(1, "v1")), ""},
+		{"same pattern set twice", pol(keepPattern(1, "v*", "*rc*"), keepPattern(2, "*rc*", "v*")), "rule 1 already selects the same tagPatternList"},
+		{"different pattern sets", pol(keepPattern(1, "v*"), keepPattern(2, "v*-rc")), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if issues := tt.policy.Validate(); len(issues) != 0 {
+				t.Fatalf("an unconfirmed rule must not be a validation error: %v", issues)
+			}
+			var got []string
+			for _, w := range Lint("p", tt.policy) {
+				if w.Code == WarnUnconfirmed {
+					got = append(got, w.Message)
+				}
+			}
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("unexpected warnings: %q", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("warnings = %q, want one containing %q", got, tt.want)
+			}
+		})
+	}
+}

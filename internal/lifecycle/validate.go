@@ -46,7 +46,6 @@ func (p Policy) Validate() []Issue {
 	firstWithPriority := map[int]int{}
 	// Keyed by storage class plus the canonical list; value is the first rule index.
 	firstPrefixSet := map[string]int{}
-	firstPatternSet := map[string]int{}
 	firstUntagged := map[string]int{}
 
 	for i, r := range p.Rules {
@@ -112,17 +111,8 @@ func (p Policy) Validate() []Issue {
 				firstPrefixSet[key] = i
 			}
 		}
-		// Same for pattern sets. Inference: the docs state this only for
-		// prefixes; patterns are the newer form of the same selector, so we
-		// assume ECR applies the same check.
-		if sel.TagStatus == TagStatusTagged && len(sel.TagPatternList) > 0 {
-			key := class + "\x00" + strings.Join(canonicalList(sel.TagPatternList), "\x00")
-			if j, dup := firstPatternSet[key]; dup {
-				add(at+".selection.tagPatternList", "rules[%d] already selects the same tagPatternList in storage class %s; merge the two rules or change one list", j, class)
-			} else {
-				firstPatternSet[key] = i
-			}
-		}
+		// The same check for pattern sets is only an inference, so it is a
+		// lint warning (WarnUnconfirmed), not an error.
 		// More than one rule of one storage class selecting untagged images
 		// (docs). Only tagStatus untagged counts, not any: the docs give any
 		// its own constraint (it must be last), and "expire untagged after N
@@ -188,20 +178,12 @@ func (p Policy) Validate() []Issue {
 			add(at+".action.type", "action type %q is not valid; use expire or transition", act.Type)
 		}
 
-		// Inference (ECR-SEMANTICS.md §1, not confirmed): sinceImagePulled
-		// only with transition.
-		if sel.CountType == CountTypeSinceImagePulled && act.Type == ActionExpire {
-			add(at+".action.type", "countType sinceImagePulled is only valid with action type transition; use transition with targetStorageClass \"archive\", or another countType")
-		}
-		// Inference (same source, not confirmed): sinceImageTransitioned only
-		// with expire, and countNumber >= 90 (archive's minimum storage).
-		if sel.CountType == CountTypeSinceImageTransitioned {
-			if act.Type == ActionTransition {
-				add(at+".action.type", "countType sinceImageTransitioned is only valid with action type expire; archived images cannot transition again")
-			}
-			if sel.CountNumber >= 1 && sel.CountNumber < MinArchiveDays {
-				add(at+".selection.countNumber", "countNumber %d is below the %d-day archive minimum for sinceImageTransitioned; use %d or more", sel.CountNumber, MinArchiveDays, MinArchiveDays)
-			}
+		// sinceImageTransitioned selects archived images; transitioning
+		// them to archive again is a contradiction. (Whether sinceImagePulled
+		// may expire, and the 90-day minimum, are only inferences from the
+		// docs: Lint reports those as WarnUnconfirmed.)
+		if sel.CountType == CountTypeSinceImageTransitioned && act.Type == ActionTransition {
+			add(at+".action.type", "countType sinceImageTransitioned is only valid with action type expire; archived images cannot transition again")
 		}
 	}
 	return issues
