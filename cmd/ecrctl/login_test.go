@@ -173,27 +173,3 @@ func TestLoginAccountGuard(t *testing.T) {
 		t.Error("docker ran for the wrong account")
 	}
 }
-
-func TestDecodeAuthToken(t *testing.T) {
-	enc := base64.StdEncoding.EncodeToString
-	for _, tc := range []struct {
-		token, user, pw string
-		ok              bool
-	}{
-		{enc([]byte("AWS:s3cr:et")), "AWS", "s3cr:et", true},
-		{enc([]byte("AWS")), "", "", false},
-		{enc([]byte(":pw")), "", "", false},
-		{"not base64 s3cret", "", "", false},
-	} {
-		u, p, err := decodeAuthToken(tc.token)
-		if (err == nil) != tc.ok || u != tc.user || p != tc.pw {
-			t.Errorf("decodeAuthToken(%q) = %q, %q, %v", tc.token, u, p, err)
-		}
-		if err != nil && strings.Contains(err.Error(), "s3cr") {
-			t.Errorf("the error quotes the token: %v", err)
-		}
-	}
-	if got := registryHost("https://" + registryHostname); got != registryHostname {
-		t.Errorf("registryHost = %q", got)
-	}
-}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecrctl/ecrctl/internal/outputs"
 )
 
 const outputsSpec = `version: 1
@@ -38,11 +40,11 @@ func TestOutputsJSON(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("outputs = %d: %s", code, errOut)
 	}
-	var got map[string]repositoryOutput
+	var got map[string]outputs.Repository
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("not a JSON object: %v\n%s", err, out)
 	}
-	want := repositoryOutput{
+	want := outputs.Repository{
 		Name:       "team/app.web-1",
 		ARN:        h.fake.RepositoryARN("team/app.web-1"),
 		URI:        h.fake.RepositoryURI("team/app.web-1"),
@@ -137,22 +139,6 @@ func TestOutputsNameCollision(t *testing.T) {
 	}
 	if code, _, _ := h.run("", false, "outputs", "-o", "json"); code != exitOK {
 		t.Fatal("json must not care about variable names")
-	}
-}
-
-func TestVariableNameAndQuoting(t *testing.T) {
-	for in, want := range map[string]string{
-		"team/app.web-1": "TEAM_APP_WEB_1",
-		"9lives":         "_9LIVES",
-		"plain":          "PLAIN",
-		"a__b":           "A__B",
-	} {
-		if got := variableName(in); got != want {
-			t.Errorf("variableName(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := shellQuote("it's"); got != `'it'\''s'` {
-		t.Errorf("shellQuote = %s", got)
 	}
 }
 

@@ -98,9 +98,11 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if err != nil {
 		return err
 	}
+	// The factory's client type is reconcile.ECRAPI, which plan and apply
+	// need; status needs one more method of the full SDK client.
 	api, ok := client.(status.API)
 	if !ok {
-		return fmt.Errorf("the ECR client (%T) cannot describe image scan findings; status needs the full ECR client", client)
+		return fmt.Errorf("the ECR client (%T) cannot describe image scan findings: it has no DescribeImageScanFindings method; status needs the full ECR client (*ecr.Client from the AWS SDK)", client)
 	}
 	opt := status.Options{
 		Region: region, Only: o.Repositories, Parallelism: g.Parallelism,

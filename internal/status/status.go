@@ -23,13 +23,11 @@ import (
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
-// API is the part of the ECR client that status uses, with the SDK's exact
-// signatures so that *ecr.Client and the in-memory fake both satisfy it.
+// API is the ECR client status uses: reconcile's, whose listing, account
+// guard and image paging status shares, plus the scan findings read. The
+// SDK's exact signatures, so *ecr.Client and the in-memory fake satisfy it.
 type API interface {
-	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
-	DescribeRegistry(context.Context, *ecr.DescribeRegistryInput, ...func(*ecr.Options)) (*ecr.DescribeRegistryOutput, error)
-	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
-	GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error)
+	reconcile.ECRAPI
 	DescribeImageScanFindings(context.Context, *ecr.DescribeImageScanFindingsInput, ...func(*ecr.Options)) (*ecr.DescribeImageScanFindingsOutput, error)
 }
 
@@ -46,8 +44,8 @@ const BytesPerGB = 1 << 30
 // DefaultPricePerGBMonth is ECR's standard storage price in USD.
 const DefaultPricePerGBMonth = 0.10
 
-// pageSize is the largest page DescribeImages, DescribeRepositories and
-// DescribeImageScanFindings allow: the fewest calls.
+// pageSize is the largest page DescribeImageScanFindings (and
+// DescribeImages, which reconcile.EachImage pages) allow: the fewest calls.
 const pageSize = 1000
 
 // Options tune Collect.
@@ -176,7 +174,8 @@ type Totals struct {
 //   - DescribeRepositories: one per 1000 repositories in the registry;
 //     DescribeRegistry once, only when the spec's account guard is set and
 //     the registry holds no repository;
-//   - per existing repository: DescribeImages, one per 1000 images;
+//   - per existing repository: DescribeImages, one per 1000 images
+//     (archived ones included: reconcile.EachImage lists every status);
 //     GetLifecyclePolicy once, unless the spec sets `lifecyclePolicy: none`;
 //     with Findings and at least one image, DescribeImageScanFindings for the
 //     newest image, one per 1000 findings;
@@ -187,20 +186,12 @@ func Collect(ctx context.Context, c API, s *spec.File, opt Options) (*Report, er
 		return nil, err
 	}
 	rep := &Report{FormatVersion: FormatVersion, Region: opt.Region, Spec: s.Path, Findings: opt.Findings, Repositories: make([]Repository, len(desired))}
-	listed, registryID, err := listRepositories(ctx, c)
+	listed, registryID, err := reconcile.ListRepositories(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	rep.RegistryID = registryID
-	if s.Account != "" && rep.RegistryID == "" {
-		out, err := c.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
-		if err != nil {
-			return nil, &reconcile.OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
-		}
-		rep.RegistryID = aws.ToString(out.RegistryId)
-	}
-	if s.Account != "" && rep.RegistryID != s.Account {
-		return nil, &reconcile.AccountMismatchError{Want: s.Account, Got: rep.RegistryID, File: s.Path}
+	if rep.RegistryID, err = reconcile.CheckAccount(ctx, c, s, registryID); err != nil {
+		return nil, err
 	}
 	inSpec := map[string]bool{}
 	for _, d := range s.Repositories {
@@ -228,8 +219,8 @@ func Collect(ctx context.Context, c API, s *spec.File, opt Options) (*Report, er
 			continue
 		}
 		r.Exists = true
-		r.URI = aws.ToString(lr.RepositoryUri)
-		scan := lr.ImageScanningConfiguration != nil && lr.ImageScanningConfiguration.ScanOnPush
+		r.URI = lr.URI
+		scan := lr.ScanOnPush
 		r.ScanOnPush = &scan
 
 		// Two tasks per repository, so a repository with many images does
@@ -321,58 +312,41 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-func listRepositories(ctx context.Context, c API) (map[string]types.Repository, string, error) {
-	out := map[string]types.Repository{}
-	registryID := ""
-	var token *string
-	for {
-		page, err := c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{MaxResults: aws.Int32(pageSize), NextToken: token})
-		if err != nil {
-			return nil, "", &reconcile.OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
-		}
-		for _, r := range page.Repositories {
-			out[aws.ToString(r.RepositoryName)] = r
-			if registryID == "" {
-				registryID = aws.ToString(r.RegistryId)
-			}
-		}
-		token = page.NextToken
-		if aws.ToString(token) == "" {
-			return out, registryID, nil
-		}
-	}
-}
-
+// readImages counts the repository's active images and their size, and
+// keeps the newest; archived images are not counted (they are not billed as
+// standard storage). Progress is reported a page (1000 entries) at a time.
 func readImages(ctx context.Context, c API, r *Repository, findings bool, pr *progress) error {
 	var newest *types.ImageDetail
-	var token *string
-	for {
-		page, err := c.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(r.Name), MaxResults: aws.Int32(pageSize), NextToken: token})
-		if isNotFound(err) {
-			r.vanished[0] = true
-			return nil
-		}
-		if err != nil {
-			return &reconcile.OpError{Repository: r.Name, Operation: "DescribeImages", Err: err, Doing: "listing images of"}
-		}
-		for i := range page.ImageDetails {
-			im := &page.ImageDetails[i]
+	seen, unreported := 0, 0
+	err := reconcile.EachImage(ctx, c, r.Name, "listing images of", func(d types.ImageDetail) {
+		seen++
+		if active(d) {
 			r.Images.Total++
-			if len(im.ImageTags) > 0 {
+			if len(d.ImageTags) > 0 {
 				r.Images.Tagged++
 			} else {
 				r.Images.Untagged++
 			}
-			r.SizeBytes += aws.ToInt64(im.ImageSizeInBytes)
-			if newer(im, newest) {
-				newest = im
+			r.SizeBytes += aws.ToInt64(d.ImageSizeInBytes)
+			if newer(&d, newest) {
+				newest = &d
 			}
+			unreported++
 		}
-		pr.images(len(page.ImageDetails))
-		token = page.NextToken
-		if aws.ToString(token) == "" {
-			break
+		if seen%pageSize == 0 {
+			pr.images(unreported)
+			unreported = 0
 		}
+	})
+	if isNotFound(err) {
+		r.vanished[0] = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if seen == 0 || seen%pageSize != 0 {
+		pr.images(unreported)
 	}
 	if newest == nil {
 		return nil
@@ -382,6 +356,14 @@ func readImages(ctx context.Context, c API, r *Repository, findings bool, pr *pr
 		return readFindings(ctx, c, r.Name, r.NewestImage)
 	}
 	return nil
+}
+
+// active reports whether an image is in standard storage: reconcile.EachImage
+// lists archived (and reactivating) images too, which status leaves out as a
+// DescribeImages without an imageStatus filter does. An image without a
+// status (moto) is active.
+func active(d types.ImageDetail) bool {
+	return d.ImageStatus == "" || d.ImageStatus == types.ImageStatusActive
 }
 
 // newer reports whether a was pushed after b; equal push times fall back to

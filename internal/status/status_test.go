@@ -508,3 +508,53 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+// archiving reports the images with the given digests as archived, as real
+// ECR does when DescribeImages asks for any image status (the fake keeps
+// every image active).
+type archiving struct {
+	*ecrfake.Fake
+	archived map[string]bool
+}
+
+func (a archiving) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, o ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+	out, err := a.Fake.DescribeImages(ctx, in, o...)
+	if err == nil {
+		for i := range out.ImageDetails {
+			if a.archived[aws.ToString(out.ImageDetails[i].ImageDigest)] {
+				out.ImageDetails[i].ImageStatus = types.ImageStatusArchived
+			}
+		}
+	}
+	return out, err
+}
+
+func TestArchivedImagesAreNotCounted(t *testing.T) {
+	f := seeded(t)
+	// digest(3) is app-frontend's newest push; archived, digest(4) is the newest.
+	r := collect(t, archiving{f, map[string]bool{digest(3): true}}, loadSpec(t, testSpec), Options{})
+	front := r.Repositories[0]
+	if front.Images != (ImageCounts{Total: 3, Tagged: 2, Untagged: 1}) || front.SizeBytes != gib+gib/2+gib/4 {
+		t.Errorf("app-frontend images %+v size %d, want the archived image left out", front.Images, front.SizeBytes)
+	}
+	if front.NewestImage == nil || front.NewestImage.Digest != digest(4) {
+		t.Errorf("newest image = %+v, want the newest active one", front.NewestImage)
+	}
+}
+
+func TestImageProgressPerPage(t *testing.T) {
+	f := ecrfake.New()
+	create(t, f, "big", false)
+	for range 2500 {
+		f.PutImage("big", ecrfake.Image{SizeBytes: 1})
+	}
+	var images []int
+	collect(t, f, loadSpec(t, "version: 1\nrepositories:\n  - name: big\n    lifecyclePolicy: none\n"), Options{Progress: func(p Progress) {
+		if p.Done == 0 {
+			images = append(images, p.Images)
+		}
+	}})
+	if d := cmp.Diff([]int{1000, 2000, 2500}, images); d != "" {
+		t.Errorf("progress while reading images, one report a page (-want +got):\n%s", d)
+	}
+}
