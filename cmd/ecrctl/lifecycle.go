@@ -24,7 +24,11 @@ func newLifecycleCmd(f *factory, g *globalOptions) *cobra.Command {
 		Use:   "lifecycle",
 		Short: "Inspect lifecycle policies",
 		Long: `Commands that show what a lifecycle policy does, evaluated locally with ECR's
-documented semantics.`,
+documented semantics.
+
+Exit codes:
+  0  success
+  1  error`,
 		Example: "  ecrctl lifecycle explain durableai-dev-frontend",
 	}
 	cmd.AddCommand(newLifecycleExplainCmd(f, g))

@@ -87,8 +87,8 @@ func TestValidateNeverConnects(t *testing.T) {
 
 func TestHelpNeverConnects(t *testing.T) {
 	h := newHarness(t, testSpec)
-	for _, cmd := range []string{"plan", "apply", "validate", "version"} {
-		code, out, _ := h.run("", false, cmd, "--help")
+	for _, cmd := range []string{"plan", "apply", "validate", "version", "import", "outputs", "status", "login", "lifecycle", "lifecycle explain"} {
+		code, out, _ := h.run("", false, append(strings.Fields(cmd), "--help")...)
 		if code != exitOK || !strings.Contains(out, "Example") {
 			t.Errorf("%s --help = %d, missing examples:\n%s", cmd, code, out)
 		}
