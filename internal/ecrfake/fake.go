@@ -491,11 +491,15 @@ func (f *Fake) lookup(name string) (*repo, error) {
 	return r, nil
 }
 
-// repoArg validates the common RegistryId/RepositoryName pair and returns the
-// repository name.
-func (f *Fake) repoArg(ctxName string, registryID, name *string) (string, error) {
+// repoCall is the prologue of operation op on the repository that a
+// RegistryId/RepositoryName pair names: begin, then validation of the pair
+// (reported against op's input type). It returns the repository name.
+func (f *Fake) repoCall(ctx context.Context, op string, registryID, name *string) (string, error) {
+	if err := f.begin(ctx, op, aws.ToString(name)); err != nil {
+		return "", err
+	}
 	if name == nil {
-		return "", paramRequired(ctxName, "RepositoryName")
+		return "", paramRequired(op+"Input", "RepositoryName")
 	}
 	if err := f.checkRegistry(registryID); err != nil {
 		return "", err
@@ -504,6 +508,27 @@ func (f *Fake) repoArg(ctxName string, registryID, name *string) (string, error)
 		return "", err
 	}
 	return *name, nil
+}
+
+// arnCall is repoCall for the tag operations, which name the repository by ARN.
+func (f *Fake) arnCall(ctx context.Context, op string, arn *string) (string, error) {
+	if err := f.begin(ctx, op, repoNameFromARN(arn)); err != nil {
+		return "", err
+	}
+	return f.resolveARN(op+"Input", arn)
+}
+
+// withRepo runs fn on repository name with f.mu held, once lookup (and its
+// eventual-consistency budget) has found the repository.
+func withRepo[T any](f *Fake, name string, fn func(*repo) (T, error)) (T, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.lookup(name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn(r)
 }
 
 func (f *Fake) toRepository(r *repo) *types.Repository {

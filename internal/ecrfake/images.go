@@ -84,10 +84,7 @@ func (f *Fake) imageNotFound(r *repo, id types.ImageIdentifier) error {
 // default 100) and filtered by TagStatus, or looks up ImageIds (a missing one
 // fails the call with ImageNotFoundException).
 func (f *Fake) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, optFns ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
-	if err := f.begin(ctx, "DescribeImages", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("DescribeImagesInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "DescribeImages", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
@@ -103,32 +100,24 @@ func (f *Fake) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, 
 				return nil, invalidParam("Invalid parameter: imageId must specify an imageDigest or an imageTag")
 			}
 		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		r, err := f.lookup(name)
-		if err != nil {
-			return nil, err
-		}
-		out := &ecr.DescribeImagesOutput{ImageDetails: []types.ImageDetail{}}
-		seen := map[string]bool{}
-		for _, id := range in.ImageIds {
-			im := r.findImage(id)
-			if im == nil {
-				return nil, f.imageNotFound(r, id)
+		return withRepo(f, name, func(r *repo) (*ecr.DescribeImagesOutput, error) {
+			out := &ecr.DescribeImagesOutput{ImageDetails: []types.ImageDetail{}}
+			seen := map[string]bool{}
+			for _, id := range in.ImageIds {
+				im := r.findImage(id)
+				if im == nil {
+					return nil, f.imageNotFound(r, id)
+				}
+				if !seen[im.Digest] {
+					seen[im.Digest] = true
+					out.ImageDetails = append(out.ImageDetails, f.imageDetail(r, im))
+				}
 			}
-			if !seen[im.Digest] {
-				seen[im.Digest] = true
-				out.ImageDetails = append(out.ImageDetails, f.imageDetail(r, im))
-			}
-		}
-		return out, nil
+			return out, nil
+		})
 	}
 
-	limit, err := maxResults(in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	after, err := parseToken("images", in.NextToken)
+	limit, after, err := pageArgs("images", in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -141,39 +130,32 @@ func (f *Fake) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, 
 	default:
 		return nil, invalidParam("Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]'")
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	out := &ecr.DescribeImagesOutput{ImageDetails: []types.ImageDetail{}}
-	var last int64
-	for _, im := range r.images {
-		if im.seq <= after {
-			continue
+	return withRepo(f, name, func(r *repo) (*ecr.DescribeImagesOutput, error) {
+		out := &ecr.DescribeImagesOutput{ImageDetails: []types.ImageDetail{}}
+		var last int64
+		for _, im := range r.images {
+			if im.seq <= after {
+				continue
+			}
+			if (status == types.TagStatusTagged && len(im.Tags) == 0) || (status == types.TagStatusUntagged && len(im.Tags) > 0) {
+				continue
+			}
+			if len(out.ImageDetails) == limit {
+				out.NextToken = aws.String(makeToken("images", last))
+				break
+			}
+			out.ImageDetails = append(out.ImageDetails, f.imageDetail(r, im))
+			last = im.seq
 		}
-		if (status == types.TagStatusTagged && len(im.Tags) == 0) || (status == types.TagStatusUntagged && len(im.Tags) > 0) {
-			continue
-		}
-		if len(out.ImageDetails) == limit {
-			out.NextToken = aws.String(makeToken("images", last))
-			break
-		}
-		out.ImageDetails = append(out.ImageDetails, f.imageDetail(r, im))
-		last = im.seq
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 // DescribeImageScanFindings returns an image's seeded scan findings (paged,
 // MaxResults 1 to 1000, default 100), ImageNotFoundException for an unknown
 // image, or ScanNotFoundException when the image has no scan.
 func (f *Fake) DescribeImageScanFindings(ctx context.Context, in *ecr.DescribeImageScanFindingsInput, optFns ...func(*ecr.Options)) (*ecr.DescribeImageScanFindingsOutput, error) {
-	if err := f.begin(ctx, "DescribeImageScanFindings", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("DescribeImageScanFindingsInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "DescribeImageScanFindings", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
@@ -183,46 +165,38 @@ func (f *Fake) DescribeImageScanFindings(ctx context.Context, in *ecr.DescribeIm
 	if in.ImageId.ImageDigest == nil && in.ImageId.ImageTag == nil {
 		return nil, invalidParam("Invalid parameter: imageId must specify an imageDigest or an imageTag")
 	}
-	limit, err := maxResults(in.MaxResults)
+	limit, start, err := pageArgs("findings", in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	start, err := parseToken("findings", in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	im := r.findImage(*in.ImageId)
-	if im == nil {
-		return nil, f.imageNotFound(r, *in.ImageId)
-	}
-	if !im.hasScan() {
-		return nil, &types.ScanNotFoundException{Message: aws.String(fmt.Sprintf(
-			"Image scan does not exist for the image with '%s' in the repository with name '%s' in the registry with id '%s'",
-			imageIDString(*in.ImageId), r.name, f.account))}
-	}
-	if start > int64(len(im.Findings)) {
-		return nil, invalidParam("Invalid parameter at 'nextToken': the token is not valid")
-	}
-	end := min(int(start)+limit, len(im.Findings))
-	out := &ecr.DescribeImageScanFindingsOutput{
-		ImageId: &types.ImageIdentifier{ImageDigest: aws.String(im.Digest), ImageTag: in.ImageId.ImageTag},
-		ImageScanFindings: &types.ImageScanFindings{
-			Findings:              append([]types.ImageScanFinding{}, im.Findings[start:end]...),
-			FindingSeverityCounts: im.severityCounts(),
-			ImageScanCompletedAt:  aws.Time(im.PushedAt),
-		},
-		ImageScanStatus: &types.ImageScanStatus{Status: types.ScanStatusComplete, Description: aws.String("The scan was completed successfully.")},
-		RegistryId:      aws.String(f.account),
-		RepositoryName:  aws.String(r.name),
-	}
-	if end < len(im.Findings) {
-		out.NextToken = aws.String(makeToken("findings", int64(end)))
-	}
-	return out, nil
+	return withRepo(f, name, func(r *repo) (*ecr.DescribeImageScanFindingsOutput, error) {
+		im := r.findImage(*in.ImageId)
+		if im == nil {
+			return nil, f.imageNotFound(r, *in.ImageId)
+		}
+		if !im.hasScan() {
+			return nil, &types.ScanNotFoundException{Message: aws.String(fmt.Sprintf(
+				"Image scan does not exist for the image with '%s' in the repository with name '%s' in the registry with id '%s'",
+				imageIDString(*in.ImageId), r.name, f.account))}
+		}
+		if start > int64(len(im.Findings)) {
+			return nil, invalidParam("Invalid parameter at 'nextToken': the token is not valid")
+		}
+		end := min(int(start)+limit, len(im.Findings))
+		out := &ecr.DescribeImageScanFindingsOutput{
+			ImageId: &types.ImageIdentifier{ImageDigest: aws.String(im.Digest), ImageTag: in.ImageId.ImageTag},
+			ImageScanFindings: &types.ImageScanFindings{
+				Findings:              append([]types.ImageScanFinding{}, im.Findings[start:end]...),
+				FindingSeverityCounts: im.severityCounts(),
+				ImageScanCompletedAt:  aws.Time(im.PushedAt),
+			},
+			ImageScanStatus: &types.ImageScanStatus{Status: types.ScanStatusComplete, Description: aws.String("The scan was completed successfully.")},
+			RegistryId:      aws.String(f.account),
+			RepositoryName:  aws.String(r.name),
+		}
+		if end < len(im.Findings) {
+			out.NextToken = aws.String(makeToken("findings", int64(end)))
+		}
+		return out, nil
+	})
 }

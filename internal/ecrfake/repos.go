@@ -20,10 +20,7 @@ import (
 // AWSManagedKeyID), an alias resolves through WithKMSAlias (unknown alias:
 // KmsException) and a bare key id becomes an ARN in this region and account.
 func (f *Fake) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, optFns ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
-	if err := f.begin(ctx, "CreateRepository", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("CreateRepositoryInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "CreateRepository", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +116,7 @@ func (f *Fake) DescribeRepositories(ctx context.Context, in *ecr.DescribeReposit
 		return &ecr.DescribeRepositoriesOutput{Repositories: out}, nil
 	}
 
-	limit, err := maxResults(in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	after, err := parseToken("repos", in.NextToken)
+	limit, after, err := pageArgs("repos", in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +140,7 @@ func (f *Fake) DescribeRepositories(ctx context.Context, in *ecr.DescribeReposit
 
 // DeleteRepository deletes a repository; with images it needs Force.
 func (f *Fake) DeleteRepository(ctx context.Context, in *ecr.DeleteRepositoryInput, optFns ...func(*ecr.Options)) (*ecr.DeleteRepositoryOutput, error) {
-	if err := f.begin(ctx, "DeleteRepository", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("DeleteRepositoryInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "DeleteRepository", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +160,7 @@ func (f *Fake) DeleteRepository(ctx context.Context, in *ecr.DeleteRepositoryInp
 
 // PutImageTagMutability sets the tag mutability and exclusion filters.
 func (f *Fake) PutImageTagMutability(ctx context.Context, in *ecr.PutImageTagMutabilityInput, optFns ...func(*ecr.Options)) (*ecr.PutImageTagMutabilityOutput, error) {
-	if err := f.begin(ctx, "PutImageTagMutability", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("PutImageTagMutabilityInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "PutImageTagMutability", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
@@ -184,47 +171,35 @@ func (f *Fake) PutImageTagMutability(ctx context.Context, in *ecr.PutImageTagMut
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	r.mutability = in.ImageTagMutability
-	r.filters = filters
-	rep := f.toRepository(r)
-	return &ecr.PutImageTagMutabilityOutput{
-		ImageTagMutability:                 r.mutability,
-		ImageTagMutabilityExclusionFilters: rep.ImageTagMutabilityExclusionFilters,
-		RegistryId:                         aws.String(f.account),
-		RepositoryName:                     aws.String(name),
-	}, nil
+	return withRepo(f, name, func(r *repo) (*ecr.PutImageTagMutabilityOutput, error) {
+		r.mutability = in.ImageTagMutability
+		r.filters = filters
+		return &ecr.PutImageTagMutabilityOutput{
+			ImageTagMutability:                 r.mutability,
+			ImageTagMutabilityExclusionFilters: f.toRepository(r).ImageTagMutabilityExclusionFilters,
+			RegistryId:                         aws.String(f.account),
+			RepositoryName:                     aws.String(name),
+		}, nil
+	})
 }
 
 // PutImageScanningConfiguration sets scanOnPush.
 func (f *Fake) PutImageScanningConfiguration(ctx context.Context, in *ecr.PutImageScanningConfigurationInput, optFns ...func(*ecr.Options)) (*ecr.PutImageScanningConfigurationOutput, error) {
-	if err := f.begin(ctx, "PutImageScanningConfiguration", nameOf(in.RepositoryName)); err != nil {
-		return nil, err
-	}
-	name, err := f.repoArg("PutImageScanningConfigurationInput", in.RegistryId, in.RepositoryName)
+	name, err := f.repoCall(ctx, "PutImageScanningConfiguration", in.RegistryId, in.RepositoryName)
 	if err != nil {
 		return nil, err
 	}
 	if in.ImageScanningConfiguration == nil {
 		return nil, paramRequired("PutImageScanningConfigurationInput", "ImageScanningConfiguration")
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	r.scanOnPush = in.ImageScanningConfiguration.ScanOnPush
-	return &ecr.PutImageScanningConfigurationOutput{
-		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: r.scanOnPush},
-		RegistryId:                 aws.String(f.account),
-		RepositoryName:             aws.String(name),
-	}, nil
+	return withRepo(f, name, func(r *repo) (*ecr.PutImageScanningConfigurationOutput, error) {
+		r.scanOnPush = in.ImageScanningConfiguration.ScanOnPush
+		return &ecr.PutImageScanningConfigurationOutput{
+			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: r.scanOnPush},
+			RegistryId:                 aws.String(f.account),
+			RepositoryName:             aws.String(name),
+		}, nil
+	})
 }
 
 // DescribeRegistry returns the registry id and an empty replication configuration.
@@ -380,15 +355,19 @@ func (f *Fake) resolveKey(key string) (string, error) {
 	return "", kmsNotFound()
 }
 
-// maxResults validates an optional page size (1 to 1000, default 100).
-func maxResults(m *int32) (int, error) {
-	if m == nil {
-		return 100, nil
+// pageArgs validates the paging members of a listing call: MaxResults (1 to
+// 1000, default 100), then a NextToken of this kind. It returns the page size
+// and the sequence number to continue after.
+func pageArgs(kind string, maxResults *int32, token *string) (int, int64, error) {
+	limit := 100
+	if maxResults != nil {
+		if *maxResults < 1 || *maxResults > 1000 {
+			return 0, 0, invalidParam("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000 inclusive'")
+		}
+		limit = int(*maxResults)
 	}
-	if *m < 1 || *m > 1000 {
-		return 0, invalidParam("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000 inclusive'")
-	}
-	return int(*m), nil
+	after, err := parseToken(kind, token)
+	return limit, after, err
 }
 
 // Page tokens are opaque to callers: base64 of "ecrfake:<kind>:<sequence>",
@@ -416,5 +395,3 @@ func parseToken(kind string, tok *string) (int64, error) {
 	}
 	return n, nil
 }
-
-func nameOf(p *string) string { return aws.ToString(p) }

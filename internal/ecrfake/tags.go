@@ -104,10 +104,7 @@ func (f *Fake) resolveARN(ctxName string, arn *string) (string, error) {
 
 // TagResource adds or overwrites tags on a repository given by ARN.
 func (f *Fake) TagResource(ctx context.Context, in *ecr.TagResourceInput, optFns ...func(*ecr.Options)) (*ecr.TagResourceOutput, error) {
-	if err := f.begin(ctx, "TagResource", repoNameFromARN(in.ResourceArn)); err != nil {
-		return nil, err
-	}
-	name, err := f.resolveARN("TagResourceInput", in.ResourceArn)
+	name, err := f.arnCall(ctx, "TagResource", in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
@@ -118,32 +115,25 @@ func (f *Fake) TagResource(ctx context.Context, in *ecr.TagResourceInput, optFns
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	merged := make(map[string]string, len(r.tags)+len(tags))
-	for k, v := range r.tags {
-		merged[k] = v
-	}
-	for k, v := range tags {
-		merged[k] = v
-	}
-	if userTagCount(merged) > maxTags {
-		return nil, tooManyTags()
-	}
-	r.tags = merged
-	return &ecr.TagResourceOutput{}, nil
+	return withRepo(f, name, func(r *repo) (*ecr.TagResourceOutput, error) {
+		merged := make(map[string]string, len(r.tags)+len(tags))
+		for k, v := range r.tags {
+			merged[k] = v
+		}
+		for k, v := range tags {
+			merged[k] = v
+		}
+		if userTagCount(merged) > maxTags {
+			return nil, tooManyTags()
+		}
+		r.tags = merged
+		return &ecr.TagResourceOutput{}, nil
+	})
 }
 
 // UntagResource removes tags (absent keys are ignored; aws: keys are refused).
 func (f *Fake) UntagResource(ctx context.Context, in *ecr.UntagResourceInput, optFns ...func(*ecr.Options)) (*ecr.UntagResourceOutput, error) {
-	if err := f.begin(ctx, "UntagResource", repoNameFromARN(in.ResourceArn)); err != nil {
-		return nil, err
-	}
-	name, err := f.resolveARN("UntagResourceInput", in.ResourceArn)
+	name, err := f.arnCall(ctx, "UntagResource", in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
@@ -155,41 +145,30 @@ func (f *Fake) UntagResource(ctx context.Context, in *ecr.UntagResourceInput, op
 			return nil, err
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range in.TagKeys {
-		delete(r.tags, k)
-	}
-	return &ecr.UntagResourceOutput{}, nil
+	return withRepo(f, name, func(r *repo) (*ecr.UntagResourceOutput, error) {
+		for _, k := range in.TagKeys {
+			delete(r.tags, k)
+		}
+		return &ecr.UntagResourceOutput{}, nil
+	})
 }
 
 // ListTagsForResource lists all tags, system tags included, sorted by key.
 func (f *Fake) ListTagsForResource(ctx context.Context, in *ecr.ListTagsForResourceInput, optFns ...func(*ecr.Options)) (*ecr.ListTagsForResourceOutput, error) {
-	if err := f.begin(ctx, "ListTagsForResource", repoNameFromARN(in.ResourceArn)); err != nil {
-		return nil, err
-	}
-	name, err := f.resolveARN("ListTagsForResourceInput", in.ResourceArn)
+	name, err := f.arnCall(ctx, "ListTagsForResource", in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, err := f.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(r.tags))
-	for k := range r.tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := &ecr.ListTagsForResourceOutput{Tags: make([]types.Tag, 0, len(keys))}
-	for _, k := range keys {
-		out.Tags = append(out.Tags, types.Tag{Key: aws.String(k), Value: aws.String(r.tags[k])})
-	}
-	return out, nil
+	return withRepo(f, name, func(r *repo) (*ecr.ListTagsForResourceOutput, error) {
+		keys := make([]string, 0, len(r.tags))
+		for k := range r.tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := &ecr.ListTagsForResourceOutput{Tags: make([]types.Tag, 0, len(keys))}
+		for _, k := range keys {
+			out.Tags = append(out.Tags, types.Tag{Key: aws.String(k), Value: aws.String(r.tags[k])})
+		}
+		return out, nil
+	})
 }
