@@ -365,7 +365,7 @@ func BenchmarkDiffAndRender10000(b *testing.B) {
 	sb.WriteString("version: 1\ndefaults: {imageTagMutability: IMMUTABLE, scanOnPush: true, tags: {Team: t}}\nrepositories:\n")
 	live := liveOf()
 	for i := range 10000 {
-		name := "repo-" + strings.Repeat("x", i%7) + "-" + strconv.Itoa(i)
+		name := "repo-" + strings.Repeat("x", i%7) + strconv.Itoa(i)
 		sb.WriteString("- name: " + name + "\n")
 		if i%2 == 0 {
 			live.Repos[name] = liveRepo(name, func(r *LiveRepository) { r.Tags = map[string]string{"Team": "old"} })
