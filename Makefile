@@ -7,7 +7,7 @@ ACTIONLINT_VERSION    := v1.7.12
 ACTIONLINT            := $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 FUZZTIME              ?= 60s
 
-.PHONY: build test unit e2e lint fuzz demo clean
+.PHONY: build test unit e2e lint fuzz demo bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ecrctl
@@ -37,6 +37,14 @@ fuzz:
 # plan, apply, plan on registry.yaml against it, and stops the emulator.
 demo: build
 	@bash internal/e2e/demo.sh $(BIN)
+
+# Not part of `make test`: ecrctl against moto behind a latency-injecting
+# proxy, beside an AWS CLI loop; writes bench/results.md.
+# BENCH_N=100,1000,5000 adds the 5000-repository run (about 6 more minutes).
+BENCH_N ?= 100,1000
+
+bench: build
+	$(GO) run ./bench/cmd/ecrbench -ecrctl $(BIN) -n $(BENCH_N)
 
 clean:
 	rm -rf bin
