@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -21,6 +23,9 @@ type ClientOptions struct {
 	Profile     string
 	EndpointURL string
 	MaxRetries  int // retries after the first attempt
+	// Parallelism sizes the idle connection pool, so every worker keeps its
+	// connection instead of opening a new one per call.
+	Parallelism int
 }
 
 // NewClient builds one ECR client for the whole run (connections are reused)
@@ -31,6 +36,9 @@ func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error
 		// The SDK's own log lines ("falling back to IMDSv1") would land on
 		// stderr between ecrctl's messages; failures reach the user as errors.
 		config.WithLogger(logging.Nop{}),
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = max(o.Parallelism, t.MaxIdleConnsPerHost)
+		})),
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))

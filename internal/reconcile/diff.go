@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -43,11 +44,12 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 			LiveSHA256: fingerprint(f, live),
 		},
 	}
+	df := newDiffer()
 	managed := make(map[string]bool, len(f.Repositories))
 	for i := range f.Repositories {
 		d := &f.Repositories[i]
 		managed[d.Name] = true
-		c, warns := diffRepository(d, live.Repos[d.Name])
+		c, warns := df.diffRepository(d, live.Repos[d.Name])
 		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && hasPath(c, "lifecyclePolicy") {
 			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr.Images, opt)
 			// A policy that expires images at its first evaluation destroys
@@ -72,7 +74,7 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 	return p
 }
 
-func diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []string) {
+func (df *differ) diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []string) {
 	c := ResourceChange{
 		Address: "repository." + d.Name,
 		Type:    "repository",
@@ -94,8 +96,8 @@ func diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []s
 		return planDelete(c, lr), nil
 	case lr == nil:
 		c.Actions = []Action{Create}
-		c.Changes = createChanges(d)
-		c.Steps = createSteps(d, nil)
+		c.Changes = df.createChanges(d)
+		c.Steps = df.createSteps(d, nil)
 		return c, nil
 	}
 	var warns []string
@@ -104,10 +106,10 @@ func diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []s
 			warns = append(warns, w)
 		}
 		if !encryptionMatches(d.Encryption, lr) {
-			return planReplace(c, d, lr), warns
+			return df.planReplace(c, d, lr), warns
 		}
 	}
-	c.Changes, c.Steps = updateChanges(d, lr)
+	c.Changes, c.Steps = df.updateChanges(d, lr)
 	if len(c.Steps) == 0 {
 		c.Actions = []Action{NoOp}
 	} else {
@@ -134,7 +136,7 @@ func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
 	return c
 }
 
-func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) ResourceChange {
+func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) ResourceChange {
 	c.Actions = []Action{Delete, Create}
 	n := 0
 	if lr.ImageCount != nil {
@@ -147,7 +149,7 @@ func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) Resou
 	}
 	// The new repository also gets every other managed attribute as the spec
 	// says: show those differences too, so the plan hides nothing.
-	others, _ := updateChanges(d, lr)
+	others, _ := df.updateChanges(d, lr)
 	c.Changes = append(c.Changes, others...)
 	c.Reason = "encryption cannot be changed in place: the repository is deleted and created again"
 	c.Requires = []string{FlagAllowReplace}
@@ -169,7 +171,7 @@ func planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) Resou
 	if carried.Tags == nil {
 		carried.Tags = userTags(lr.Tags)
 	}
-	c.Steps = append([]Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}, createSteps(&carried, lr)...)
+	c.Steps = append([]Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}, df.createSteps(&carried, lr)...)
 	return c
 }
 
@@ -217,7 +219,7 @@ func images(n int) string {
 }
 
 // createChanges lists every managed attribute as added.
-func createChanges(d *spec.Repository) []AttributeChange {
+func (df *differ) createChanges(d *spec.Repository) []AttributeChange {
 	var cs []AttributeChange
 	add := func(path string, after any) { cs = append(cs, AttributeChange{Path: path, After: after}) }
 	add("name", d.Name)
@@ -237,10 +239,10 @@ func createChanges(d *spec.Repository) []AttributeChange {
 		}
 	}
 	if d.Lifecycle != nil && d.Lifecycle.Policy != nil {
-		add("lifecyclePolicy", jsonValue(d.Lifecycle.Policy.Canonical().JSON()))
+		add("lifecyclePolicy", df.value(df.lifecycleText(d.Lifecycle.Policy)))
 	}
 	if d.Policy != nil && d.Policy.Document != nil {
-		add("repositoryPolicy", jsonValue(d.Policy.Document.JSON()))
+		add("repositoryPolicy", df.value(df.documentText(d.Policy.Document)))
 	}
 	for _, k := range sortedKeys(d.Tags) {
 		add("tags."+k, d.Tags[k])
@@ -251,7 +253,7 @@ func createChanges(d *spec.Repository) []AttributeChange {
 // createSteps is CreateRepository with everything it takes in one call (tags
 // on create are atomic), then the two policies. carryFrom, on a replacement,
 // supplies the live policies the spec does not manage.
-func createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
+func (df *differ) createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
 	create := Step{Operation: OpCreateRepository, ImageTagMutability: d.ImageTagMutability, ExclusionFilters: d.ExclusionFilters, ScanOnPush: d.ScanOnPush, Encryption: d.Encryption}
 	if len(d.Tags) > 0 {
 		create.Tags = d.Tags
@@ -259,13 +261,13 @@ func createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
 	steps := []Step{create}
 	switch {
 	case d.Lifecycle != nil && d.Lifecycle.Policy != nil:
-		steps = append(steps, Step{Operation: OpPutLifecyclePolicy, PolicyText: d.Lifecycle.Policy.Canonical().JSON()})
+		steps = append(steps, Step{Operation: OpPutLifecyclePolicy, PolicyText: df.lifecycleText(d.Lifecycle.Policy)})
 	case d.Lifecycle == nil && carryFrom != nil && carryFrom.Lifecycle != nil:
 		steps = append(steps, Step{Operation: OpPutLifecyclePolicy, PolicyText: *carryFrom.Lifecycle})
 	}
 	switch {
 	case d.Policy != nil && d.Policy.Document != nil:
-		steps = append(steps, Step{Operation: OpSetRepositoryPolicy, PolicyText: d.Policy.Document.JSON()})
+		steps = append(steps, Step{Operation: OpSetRepositoryPolicy, PolicyText: df.documentText(d.Policy.Document)})
 	case d.Policy == nil && carryFrom != nil && carryFrom.Policy != nil:
 		steps = append(steps, Step{Operation: OpSetRepositoryPolicy, PolicyText: *carryFrom.Policy})
 	}
@@ -274,7 +276,7 @@ func createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
 
 // updateChanges compares each managed attribute by meaning and returns the
 // differences with one step per changed attribute group.
-func updateChanges(d *spec.Repository, lr *LiveRepository) ([]AttributeChange, []Step) {
+func (df *differ) updateChanges(d *spec.Repository, lr *LiveRepository) ([]AttributeChange, []Step) {
 	var cs []AttributeChange
 	var steps []Step
 	if d.ImageTagMutability != "" {
@@ -300,13 +302,13 @@ func updateChanges(d *spec.Repository, lr *LiveRepository) ([]AttributeChange, [
 		steps = append(steps, ts...)
 	}
 	if d.Lifecycle != nil {
-		if c, s, changed := lifecycleChange(d.Lifecycle, lr.Lifecycle); changed {
+		if c, s, changed := df.lifecycleChange(d.Lifecycle, lr.Lifecycle); changed {
 			cs = append(cs, c)
 			steps = append(steps, s)
 		}
 	}
 	if d.Policy != nil {
-		if c, s, changed := policyChange(d.Policy, lr.Policy); changed {
+		if c, s, changed := df.policyChange(d.Policy, lr.Policy); changed {
 			cs = append(cs, c)
 			steps = append(steps, s)
 		}
@@ -367,57 +369,122 @@ func userTags(tags map[string]string) map[string]string {
 	return out
 }
 
-func lifecycleChange(want *spec.LifecycleSetting, have *string) (AttributeChange, Step, bool) {
+// lifecycleChanged compares a managed lifecycle policy with the live text
+// by meaning; a live policy ecrctl cannot parse is a change.
+func lifecycleChanged(want *spec.LifecycleSetting, have *string) bool {
+	switch {
+	case want.Policy == nil:
+		return have != nil
+	case have == nil:
+		return true
+	}
+	live, err := lifecycle.Parse(*have)
+	return err != nil || !lifecycle.Equal(live, *want.Policy)
+}
+
+// lifecycleChange compares first and builds the before/after values only for
+// a change: a drift check over thousands of matching repositories then
+// allocates almost nothing.
+func (df *differ) lifecycleChange(want *spec.LifecycleSetting, have *string) (AttributeChange, Step, bool) {
+	if !lifecycleChanged(want, have) {
+		return AttributeChange{}, Step{}, false
+	}
 	c := AttributeChange{Path: "lifecyclePolicy"}
 	if have != nil {
-		c.Before = lifecycleValue(*have)
+		c.Before = df.lifecycleValue(*have)
 	}
 	if want.Policy == nil {
-		if have == nil {
-			return c, Step{}, false
-		}
 		return c, Step{Operation: OpDeleteLifecyclePolicy}, true
 	}
-	text := want.Policy.Canonical().JSON()
-	c.After = jsonValue(text)
-	if have != nil {
-		if live, err := lifecycle.Parse(*have); err == nil && lifecycle.Equal(live, *want.Policy) {
-			return c, Step{}, false
-		}
-	}
+	text := df.lifecycleText(want.Policy)
+	c.After = df.value(text)
 	return c, Step{Operation: OpPutLifecyclePolicy, PolicyText: text}, true
 }
 
 // lifecycleValue shows a live policy canonically when ecrctl can read it and
 // as ECR returned it otherwise (a field ecrctl does not know is never dropped).
-func lifecycleValue(text string) any {
+func (df *differ) lifecycleValue(text string) any {
 	if p, err := lifecycle.Parse(text); err == nil {
-		return jsonValue(p.Canonical().JSON())
+		return df.value(p.Canonical().JSON())
 	}
-	return jsonValue(text)
+	return df.value(text)
 }
 
-func policyChange(want *spec.PolicySetting, have *string) (AttributeChange, Step, bool) {
+func policyChanged(want *spec.PolicySetting, have *string) bool {
+	switch {
+	case want.Document == nil:
+		return have != nil
+	case have == nil:
+		return true
+	}
+	live, err := iampolicy.Parse(*have)
+	if err != nil {
+		return true
+	}
+	eq, err := iampolicy.Equivalent(want.Document, live)
+	return err != nil || !eq
+}
+
+func (df *differ) policyChange(want *spec.PolicySetting, have *string) (AttributeChange, Step, bool) {
+	if !policyChanged(want, have) {
+		return AttributeChange{}, Step{}, false
+	}
 	c := AttributeChange{Path: "repositoryPolicy"}
 	if have != nil {
-		c.Before = jsonValue(*have)
+		c.Before = df.value(*have)
 	}
 	if want.Document == nil {
-		if have == nil {
-			return c, Step{}, false
-		}
 		return c, Step{Operation: OpDeleteRepositoryPolicy}, true
 	}
-	text := want.Document.JSON()
-	c.After = jsonValue(text)
-	if have != nil {
-		if live, err := iampolicy.Parse(*have); err == nil {
-			if eq, err := iampolicy.Equivalent(want.Document, live); err == nil && eq {
-				return c, Step{}, false
-			}
-		}
-	}
+	text := df.documentText(want.Document)
+	c.After = df.value(text)
 	return c, Step{Operation: OpSetRepositoryPolicy, PolicyText: text}, true
+}
+
+// differ is one Diff's memory of work it would otherwise repeat per
+// repository: the parsed value of each distinct document text and the text
+// of each distinct desired policy. Thousands of repositories usually share a
+// handful of policies, and the plan then shares one copy of each.
+type differ struct {
+	values         map[string]any
+	lifecycleTexts map[*lifecycle.Policy]string
+	documentTexts  map[uintptr]string // by the Document map's identity
+}
+
+func newDiffer() *differ {
+	return &differ{values: map[string]any{}, lifecycleTexts: map[*lifecycle.Policy]string{}, documentTexts: map[uintptr]string{}}
+}
+
+func (df *differ) value(text string) any {
+	v, ok := df.values[text]
+	if !ok {
+		v = jsonValue(text)
+		df.values[text] = v
+	}
+	return v
+}
+
+// lifecycleText is the canonical JSON of a desired policy; named policies
+// are one *lifecycle.Policy shared by every repository that uses them.
+func (df *differ) lifecycleText(p *lifecycle.Policy) string {
+	t, ok := df.lifecycleTexts[p]
+	if !ok {
+		t = p.Canonical().JSON()
+		df.lifecycleTexts[p] = t
+	}
+	return t
+}
+
+// documentText is a desired repository policy's JSON; repositories whose
+// policy comes from defaults share one Document.
+func (df *differ) documentText(d iampolicy.Document) string {
+	key := reflect.ValueOf(d).Pointer()
+	t, ok := df.documentTexts[key]
+	if !ok {
+		t = d.JSON()
+		df.documentTexts[key] = t
+	}
+	return t
 }
 
 func encryptionChanges(d *spec.Encryption, lr *LiveRepository) []AttributeChange {

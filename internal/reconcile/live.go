@@ -117,7 +117,7 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 			if !ok || d.Absent || d.Lifecycle == nil || d.Lifecycle.Policy == nil {
 				continue
 			}
-			if _, _, changed := lifecycleChange(d.Lifecycle, lr.Lifecycle); !changed {
+			if !lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
 				continue
 			}
 			tasks = append(tasks, func(ctx context.Context) error {
@@ -335,13 +335,14 @@ func fingerprint(f *spec.File, live *Live) string {
 		entries = append(entries, entry{Name: d.Name, Repo: live.Repos[d.Name]})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	b, err := json.Marshal(struct {
+	// Encoded straight into the hash: no copy of the whole state in memory.
+	h := sha256.New()
+	err := json.NewEncoder(h).Encode(struct {
 		RegistryID string  `json:"registry_id"`
 		Repos      []entry `json:"repos"`
 	}{live.RegistryID, entries})
 	if err != nil {
 		panic(fmt.Sprintf("fingerprint: %v", err)) // plain structs of strings cannot fail to marshal
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }

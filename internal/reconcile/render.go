@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -44,9 +45,11 @@ func newPalette(color bool) palette {
 // when color is true (a terminal, without NO_COLOR or --no-color).
 func RenderText(w io.Writer, p *Plan, color bool) error {
 	c := newPalette(color)
-	var b bytes.Buffer
+	// Streamed through a small buffer: a plan for thousands of repositories
+	// is megabytes of text that need not sit in memory at once.
+	b := bufio.NewWriter(w)
 	if !p.HasChanges {
-		fmt.Fprintf(&b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), plural(len(p.Changes), "repository", "repositories"))
+		fmt.Fprintf(b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), plural(len(p.Changes), "repository", "repositories"))
 	} else {
 		b.WriteString("ecrctl will perform the following actions:\n")
 		for _, rc := range p.Changes {
@@ -54,24 +57,23 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 				continue
 			}
 			b.WriteString("\n")
-			renderChange(&b, rc, c)
+			renderChange(b, rc, c)
 		}
-		fmt.Fprintf(&b, "\n%sPlan:%s %d to add, %d to change, %d to destroy.\n", c.bold, c.reset, p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+		fmt.Fprintf(b, "\n%sPlan:%s %d to add, %d to change, %d to destroy.\n", c.bold, c.reset, p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
 		if blocked := p.Blocked(); len(blocked) > 0 {
-			fmt.Fprintf(&b, "\n%sBlocked:%s apply refuses this plan until every destructive change is allowed by name:\n", c.red, c.reset)
+			fmt.Fprintf(b, "\n%sBlocked:%s apply refuses this plan until every destructive change is allowed by name:\n", c.red, c.reset)
 			for _, rc := range blocked {
-				fmt.Fprintf(&b, "  - %s: %s (needs %s)\n", rc.Address, rc.Reason, strings.Join(rc.Requires, " "))
+				fmt.Fprintf(b, "  - %s: %s (needs %s)\n", rc.Address, rc.Reason, strings.Join(rc.Requires, " "))
 			}
 		}
 	}
 	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(&b, "\nUnmanaged repositories (not in the spec, never touched): %s\n", strings.Join(p.Unmanaged, ", "))
+		fmt.Fprintf(b, "\nUnmanaged repositories (not in the spec, never touched): %s\n", strings.Join(p.Unmanaged, ", "))
 	}
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(&b, "\n%sWarning:%s %s\n", c.yellow, c.reset, warn)
+		fmt.Fprintf(b, "\n%sWarning:%s %s\n", c.yellow, c.reset, warn)
 	}
-	_, err := w.Write(b.Bytes())
-	return err
+	return b.Flush()
 }
 
 // ImpactSentence says what a lifecycle change would do, in one line.
@@ -110,7 +112,7 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func renderChange(b *bytes.Buffer, rc ResourceChange, c palette) {
+func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
 	var symbol, color, verb string
 	switch {
 	case rc.IsReplace():
@@ -154,7 +156,7 @@ func renderChange(b *bytes.Buffer, rc ResourceChange, c palette) {
 	b.WriteString("    }\n")
 }
 
-func renderAttribute(b *bytes.Buffer, ch AttributeChange, width int, c palette) {
+func renderAttribute(b *bufio.Writer, ch AttributeChange, width int, c palette) {
 	var sym, color string
 	switch {
 	case ch.Before == nil:
@@ -198,7 +200,7 @@ func scalar(v any) string { return compactJSON(v) }
 
 // renderDocumentDiff prints a policy document as indented JSON with a line
 // diff, so a reviewer sees which rule or statement changes.
-func renderDocumentDiff(b *bytes.Buffer, before, after any, c palette) {
+func renderDocumentDiff(b *bufio.Writer, before, after any, c palette) {
 	old, cur := prettyLines(before), prettyLines(after)
 	for _, l := range lineDiff(old, cur) {
 		color := ""

@@ -141,6 +141,9 @@ type loader struct {
 	// budget bounds the nodes check visits (see check).
 	budget int
 	seen   map[Problem]bool
+	// defaultPolicy is the repository policy composed from defaults alone,
+	// shared by every repository that sets neither half itself.
+	defaultPolicy *PolicySetting
 }
 
 // add records a problem at n (nil: no line). A problem identical to one
@@ -694,6 +697,14 @@ func (l *loader) resolvePolicy(node *yaml.Node, field string, r *Repository, s, 
 			return
 		}
 	}
+	// Repositories that take both halves from defaults share one composed
+	// document (read-only from here on): thousands of repositories with the
+	// default policy then hold one copy.
+	fromDefaults := !polOwn && !accOwn
+	if fromDefaults && l.defaultPolicy != nil {
+		r.Policy = l.defaultPolicy
+		return
+	}
 	composed, err := iampolicy.Compose(pol.doc, a)
 	if err != nil {
 		l.add(accessNode, afield, err.Error())
@@ -710,6 +721,9 @@ func (l *loader) resolvePolicy(node *yaml.Node, field string, r *Repository, s, 
 		}
 	}
 	r.Policy = &PolicySetting{Document: composed}
+	if fromDefaults {
+		l.defaultPolicy = r.Policy
+	}
 }
 
 // namedPolicies decodes and validates lifecyclePolicies once each, so a broken
