@@ -118,13 +118,52 @@ func TestApplyMakesExactlyThePlannedWrites(t *testing.T) {
 	f := seedSpec(t)
 	p := plan(t, fake, f, DiffOptions{})
 	steps := 0
+	want := map[string]int{} // "Operation repo" -> planned calls
 	for _, c := range p.Changes {
 		steps += len(c.Steps)
+		for _, s := range c.Steps {
+			want[s.Operation+" "+c.Name]++
+		}
 	}
 	fake.ResetCalls()
 	apply(t, fake, p)
 	if fake.Writes() != steps {
 		t.Fatalf("apply made %d writes for %d planned steps: %v", fake.Writes(), steps, fake.Calls())
+	}
+	for key, n := range want {
+		op, repo, _ := strings.Cut(key, " ")
+		if got := fake.CallsFor(op, repo); got != n {
+			t.Errorf("%s on %s: %d calls, planned %d", op, repo, got, n)
+		}
+	}
+}
+
+// A repository that manages tags, lifecycle and policy costs exactly one
+// read of each, and a registry with no managed attributes costs only the
+// listing.
+func TestReadBudgetPerManagedAttribute(t *testing.T) {
+	fake := ecrfake.New()
+	for _, name := range []string{"full", "bare"} {
+		in := createInput(name)
+		in.Tags = []types.Tag{{Key: ptr("A"), Value: ptr("b")}}
+		if _, err := fake.CreateRepository(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake.ResetCalls()
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: full\n  tags: {A: b}\n  lifecyclePolicy: none\n  repositoryPolicy: none\n  scanOnPush: false\n- name: bare\n")
+	p := plan(t, fake, f, DiffOptions{})
+	want := map[string]int{"DescribeRepositories": 1, "ListTagsForResource": 1, "GetLifecyclePolicy": 1, "GetRepositoryPolicy": 1}
+	if diff := cmp.Diff(want, fake.Calls()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	for _, op := range []string{"ListTagsForResource", "GetLifecyclePolicy", "GetRepositoryPolicy"} {
+		if fake.CallsFor(op, "bare") != 0 {
+			t.Errorf("%s read for a repository that manages nothing", op)
+		}
+	}
+	if p.HasChanges || fake.Writes() != 0 {
+		t.Errorf("plan changed something: %+v", p.Summary)
 	}
 }
 
