@@ -458,3 +458,30 @@ func ImpactOf(p Policy, images []Image, now time.Time, horizon time.Duration) Im
 	}
 	return im
 }
+
+// ExpiredWithin returns the digests p expires at now or, with nothing pushed
+// meanwhile, by now+horizon: the images it will have destroyed by then. An
+// image archived now is evaluated again from the archive, as in ImpactOf.
+func ExpiredWithin(p Policy, images []Image, now time.Time, horizon time.Duration) map[string]bool {
+	out := map[string]bool{}
+	var rest []Image
+	for _, d := range Evaluate(p, images, now) {
+		switch d.Action {
+		case DecisionExpire:
+			out[d.Image.Digest] = true
+			continue
+		case DecisionTransition:
+			img := d.Image
+			img.StorageClass, img.TransitionedAt = StorageClassArchive, now
+			rest = append(rest, img)
+			continue
+		}
+		rest = append(rest, d.Image)
+	}
+	for _, d := range Evaluate(p, rest, now.Add(horizon)) {
+		if d.Action == DecisionExpire {
+			out[d.Image.Digest] = true
+		}
+	}
+	return out
+}

@@ -685,3 +685,21 @@ func TestPropertyOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+func TestExpiredWithin(t *testing.T) {
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	imgs := []Image{
+		{Digest: "sha256:new", Tags: []string{"v1"}, PushedAt: now.Add(-time.Hour)},
+		{Digest: "sha256:mid", Tags: []string{"v2"}, PushedAt: now.AddDate(0, 0, -5)},
+		{Digest: "sha256:old", Tags: []string{"v3"}, PushedAt: now.AddDate(0, 0, -40)},
+	}
+	p := Policy{Rules: []Rule{{RulePriority: 1, Selection: Selection{TagStatus: TagStatusAny, CountType: CountTypeSinceImagePushed, CountUnit: CountUnitDays, CountNumber: 30}, Action: Action{Type: ActionExpire}}}}
+	got := ExpiredWithin(p, imgs, now, 30*24*time.Hour)
+	// "old" now; "mid" and "new" pass 30 days within the horizon.
+	if len(got) != 3 || !got["sha256:old"] || !got["sha256:mid"] || !got["sha256:new"] {
+		t.Errorf("ExpiredWithin 30 days = %v", got)
+	}
+	if got := ExpiredWithin(p, imgs, now, 0); len(got) != 1 || !got["sha256:old"] {
+		t.Errorf("ExpiredWithin now = %v", got)
+	}
+}

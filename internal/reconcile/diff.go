@@ -50,13 +50,16 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 		d := &f.Repositories[i]
 		managed[d.Name] = true
 		c, warns := df.diffRepository(d, live.Repos[d.Name])
-		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && hasPath(c, "lifecyclePolicy") {
-			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr.Images, opt)
-			// A policy that expires images at its first evaluation destroys
-			// them as surely as a delete: the operator names the flag.
-			if n := c.LifecycleImpact.ExpireNow; n > 0 && c.Is(Update) {
+		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && c.Is(Update) && hasPath(c, "lifecyclePolicy") {
+			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr, opt)
+			// A new policy that destroys images the current one keeps, now or
+			// within 30 days, is as destructive as a delete: the operator
+			// names the flag. Images the current policy expires anyway are
+			// not the change's doing.
+			if n := c.LifecycleImpact.NewlyExpired; n > 0 {
 				c.Requires = append(c.Requires, FlagAllowDeleteImages)
-				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) at ECR's next evaluation, within 24 hours", images(n), HumanBytes(c.LifecycleImpact.ExpireNowBytes))
+				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) that the current policy keeps, %d of them at ECR's next evaluation (within 24 hours), the rest within 30 days",
+					images(n), HumanBytes(c.LifecycleImpact.NewlyExpiredBytes), c.LifecycleImpact.NewlyExpiredNow)
 			}
 		}
 		p.Changes = append(p.Changes, c)
@@ -187,9 +190,35 @@ func hasPath(c ResourceChange, path string) bool {
 // impactHorizon is how far ahead "M more within 30 days" looks.
 const impactHorizon = 30 * 24 * time.Hour
 
-func lifecycleImpact(p lifecycle.Policy, imgs []lifecycle.Image, opt DiffOptions) *LifecycleImpact {
+func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *LifecycleImpact {
+	imgs := lr.Images
 	im := lifecycle.ImpactOf(p, imgs, opt.Now, impactHorizon)
+	// What the current policy would destroy in the same window; none (or one
+	// ecrctl cannot read) destroys nothing, so everything counts as new.
+	kept := map[string]bool{}
+	if lr.Lifecycle != nil {
+		if old, err := lifecycle.Parse(*lr.Lifecycle); err == nil {
+			kept = lifecycle.ExpiredWithin(old, imgs, opt.Now, impactHorizon)
+		}
+	}
+	now := lifecycle.ExpiredWithin(p, imgs, opt.Now, 0)
+	within := lifecycle.ExpiredWithin(p, imgs, opt.Now, impactHorizon)
+	var newly, newlyNow int
+	var newlyBytes int64
+	for _, img := range imgs {
+		if kept[img.Digest] || !within[img.Digest] {
+			continue
+		}
+		newly++
+		newlyBytes += img.SizeBytes
+		if now[img.Digest] {
+			newlyNow++
+		}
+	}
 	return &LifecycleImpact{
+		NewlyExpired:             newly,
+		NewlyExpiredNow:          newlyNow,
+		NewlyExpiredBytes:        newlyBytes,
 		EvaluatedAt:              opt.Now.UTC(),
 		Images:                   im.Images,
 		Bytes:                    im.Bytes,

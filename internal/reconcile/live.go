@@ -117,6 +117,9 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 			if !ok || d.Absent || d.Lifecycle == nil || d.Lifecycle.Policy == nil {
 				continue
 			}
+			if d.Encryption != nil && !encryptionMatches(d.Encryption, lr) {
+				continue // replaced: its images go with the old repository
+			}
 			if !lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
 				continue
 			}

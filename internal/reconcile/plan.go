@@ -94,6 +94,12 @@ type LifecycleImpact struct {
 	ArchiveWithin30DaysBytes int64     `json:"archive_within_30_days_bytes"`
 	PricePerGBMonthUSD       float64   `json:"price_per_gb_month_usd"`
 	MonthlySavingNowUSD      float64   `json:"monthly_saving_now_usd"`
+	// NewlyExpired counts the images the new policy destroys (now or within
+	// 30 days, if nothing is pushed) that the current policy would keep;
+	// more than zero blocks the change without --allow-delete-images.
+	NewlyExpired      int   `json:"newly_expired"`
+	NewlyExpiredNow   int   `json:"newly_expired_now"`
+	NewlyExpiredBytes int64 `json:"newly_expired_bytes"`
 	// AWSPreview is set by plan --aws-preview: ECR's own preview compared
 	// with this estimate.
 	AWSPreview *PreviewCheck `json:"aws_preview,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -331,6 +332,36 @@ func TestRetryerTreatsQuotaAsTerminal(t *testing.T) {
 	}
 }
 
+// The expiry block looks at what the change destroys: not at images the
+// current policy expires anyway, and not only at "now".
+func TestLifecycleBlockCountsOnlyWhatTheChangeDestroys(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	keepOne := `{"rules":[{"rulePriority":1,"description":"old words","selection":{"tagStatus":"tagged","tagPrefixList":["v1"],"countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`
+	live := func(policy string) *Live {
+		return liveOf(liveRepo("app", func(r *LiveRepository) {
+			r.Lifecycle = ptr(policy)
+			r.ImagesRead = true
+			for i := range 3 {
+				r.Images = append(r.Images, lifecycle.Image{Digest: fmt.Sprintf("sha256:%064d", i), Tags: []string{fmt.Sprintf("v1.%d", i)}, SizeBytes: 1 << 20, PushedAt: now.Add(-time.Duration(i+1) * time.Hour)})
+			}
+		}))
+	}
+	// Only the description changes: the two images it expires, the current
+	// policy expires too. Not blocked.
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: app\n  lifecyclePolicy: {rules: [{rulePriority: 1, description: new words, selection: {tagStatus: tagged, tagPrefixList: [v1], countType: imageCountMoreThan, countNumber: 1}, action: {type: expire}}]}\n")
+	c := Diff(f, live(keepOne), DiffOptions{Now: now}).Changes[0]
+	if !c.Is(Update) || c.Blocked || c.LifecycleImpact.ExpireNow != 2 || c.LifecycleImpact.NewlyExpired != 0 {
+		t.Errorf("description-only change: %+v %+v", c, c.LifecycleImpact)
+	}
+	// Expire everything a day after push: nothing goes now, all of it by
+	// tomorrow. Blocked.
+	f = mustSpec(t, "version: 1\nrepositories:\n- name: app\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: any, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n")
+	c = Diff(f, live(keepOne), DiffOptions{Now: now}).Changes[0]
+	if !c.Blocked || c.LifecycleImpact.ExpireNow != 0 || c.LifecycleImpact.NewlyExpired != 1 || !strings.Contains(c.Reason, "0 of them at ECR's next evaluation") {
+		t.Errorf("expire-everything-tomorrow: blocked=%v %+v reason %q", c.Blocked, c.LifecycleImpact, c.Reason)
+	}
+}
+
 func TestLifecycleImpactInPlan(t *testing.T) {
 	fake := ecrfake.New()
 	ctx := context.Background()
@@ -375,7 +406,9 @@ repositories:
 		t.Fatalf("impact on the wrong changes: %+v / %+v", im, p.Changes[1].LifecycleImpact)
 	}
 	want := LifecycleImpact{EvaluatedAt: now, Images: 6, Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
-		PricePerGBMonthUSD: 0.10, MonthlySavingNowUSD: 0.13}
+		PricePerGBMonthUSD: 0.10, MonthlySavingNowUSD: 0.13,
+		// The untagged image expires under the current policy too: not new.
+		NewlyExpired: 3, NewlyExpiredNow: 3, NewlyExpiredBytes: 3 * (100 << 20)}
 	if diff := cmp.Diff(want, *im); diff != "" {
 		t.Errorf("impact (-want +got):\n%s", diff)
 	}
@@ -387,8 +420,8 @@ repositories:
 		t.Errorf("text lacks the impact line:\n%s", text.String())
 	}
 	// Expiring images at once needs the flag, like any other image loss.
-	if c := p.Changes[0]; !c.Blocked || !strings.Contains(c.Reason, "expires 4 images") {
-		t.Errorf("a policy that expires 4 images now is not blocked: %+v", c)
+	if c := p.Changes[0]; !c.Blocked || !strings.Contains(c.Reason, "expires 3 images (300.0 MiB) that the current policy keeps") {
+		t.Errorf("a policy that newly expires 3 images is not blocked as such: %+v", c)
 	}
 	if Diff(f, live, DiffOptions{Now: now, AllowDeleteImages: true}).Changes[0].Blocked {
 		t.Error("--allow-delete-images does not allow it")
