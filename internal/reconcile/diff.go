@@ -399,7 +399,22 @@ func userTags(tags map[string]string) map[string]string {
 }
 
 // lifecycleChanged compares a managed lifecycle policy with the live text
-// by meaning; a live policy ecrctl cannot parse is a change.
+// by meaning; a live policy ecrctl cannot parse is a change. The answer is
+// remembered per (desired policy, live text): a registry whose repositories
+// share a policy is compared once, not once per repository.
+func (df *differ) lifecycleChanged(want *spec.LifecycleSetting, have *string) bool {
+	if want.Policy == nil || have == nil {
+		return lifecycleChanged(want, have)
+	}
+	key := lifecycleKey{want.Policy, *have}
+	changed, ok := df.lifecycleCmp[key]
+	if !ok {
+		changed = lifecycleChanged(want, have)
+		df.lifecycleCmp[key] = changed
+	}
+	return changed
+}
+
 func lifecycleChanged(want *spec.LifecycleSetting, have *string) bool {
 	switch {
 	case want.Policy == nil:
@@ -415,7 +430,7 @@ func lifecycleChanged(want *spec.LifecycleSetting, have *string) bool {
 // a change: a drift check over thousands of matching repositories then
 // allocates almost nothing.
 func (df *differ) lifecycleChange(want *spec.LifecycleSetting, have *string) (AttributeChange, Step, bool) {
-	if !lifecycleChanged(want, have) {
+	if !df.lifecycleChanged(want, have) {
 		return AttributeChange{}, Step{}, false
 	}
 	c := AttributeChange{Path: "lifecyclePolicy"}
@@ -439,6 +454,21 @@ func (df *differ) lifecycleValue(text string) any {
 	return df.value(text)
 }
 
+// policyChanged is remembered per (desired document, live text), like
+// lifecycleChanged: IAM equivalence is the most expensive comparison.
+func (df *differ) policyChanged(want *spec.PolicySetting, have *string) bool {
+	if want.Document == nil || have == nil {
+		return policyChanged(want, have)
+	}
+	key := policyKey{reflect.ValueOf(want.Document).Pointer(), *have}
+	changed, ok := df.policyCmp[key]
+	if !ok {
+		changed = policyChanged(want, have)
+		df.policyCmp[key] = changed
+	}
+	return changed
+}
+
 func policyChanged(want *spec.PolicySetting, have *string) bool {
 	switch {
 	case want.Document == nil:
@@ -455,7 +485,7 @@ func policyChanged(want *spec.PolicySetting, have *string) bool {
 }
 
 func (df *differ) policyChange(want *spec.PolicySetting, have *string) (AttributeChange, Step, bool) {
-	if !policyChanged(want, have) {
+	if !df.policyChanged(want, have) {
 		return AttributeChange{}, Step{}, false
 	}
 	c := AttributeChange{Path: "repositoryPolicy"}
@@ -478,10 +508,25 @@ type differ struct {
 	values         map[string]any
 	lifecycleTexts map[*lifecycle.Policy]string
 	documentTexts  map[uintptr]string // by the Document map's identity
+	lifecycleCmp   map[lifecycleKey]bool
+	policyCmp      map[policyKey]bool
+}
+
+type lifecycleKey struct {
+	want *lifecycle.Policy
+	live string
+}
+
+type policyKey struct {
+	want uintptr // the Document map's identity
+	live string
 }
 
 func newDiffer() *differ {
-	return &differ{values: map[string]any{}, lifecycleTexts: map[*lifecycle.Policy]string{}, documentTexts: map[uintptr]string{}}
+	return &differ{
+		values: map[string]any{}, lifecycleTexts: map[*lifecycle.Policy]string{}, documentTexts: map[uintptr]string{},
+		lifecycleCmp: map[lifecycleKey]bool{}, policyCmp: map[policyKey]bool{},
+	}
 }
 
 func (df *differ) value(text string) any {

@@ -360,18 +360,45 @@ func TestPlanAllowRecomputesBlocked(t *testing.T) {
 	}
 }
 
+// BenchmarkDiffAndRender10000 diffs and renders 10,000 repositories that
+// manage everything, policies included: half exist with the policies as ECR
+// returns them (reformatted, so compared by meaning) and a drifted tag, half
+// are created.
 func BenchmarkDiffAndRender10000(b *testing.B) {
 	var sb strings.Builder
-	sb.WriteString("version: 1\ndefaults: {imageTagMutability: IMMUTABLE, scanOnPush: true, tags: {Team: t}}\nrepositories:\n")
+	sb.WriteString(`version: 1
+defaults:
+  imageTagMutability: IMMUTABLE
+  scanOnPush: true
+  tags: {Team: t}
+  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}
+  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}
+repositories:
+`)
 	live := liveOf()
 	for i := range 10000 {
 		name := "repo-" + strings.Repeat("x", i%7) + strconv.Itoa(i)
 		sb.WriteString("- name: " + name + "\n")
 		if i%2 == 0 {
-			live.Repos[name] = liveRepo(name, func(r *LiveRepository) { r.Tags = map[string]string{"Team": "old"} })
+			live.Repos[name] = liveRepo(name, func(r *LiveRepository) {
+				r.ImageTagMutability, r.ScanOnPush = "IMMUTABLE", true
+				r.Tags = map[string]string{"Team": "old"}
+				// Fresh strings per repository, as the SDK returns them.
+				r.Lifecycle = ptr(strings.Clone(cheapPolicy))
+				r.Policy = ptr(strings.Clone(ecrFormattedPolicy))
+			})
 		}
 	}
 	f := mustSpec(b, sb.String())
+	p := Diff(f, live, DiffOptions{})
+	if p.Summary != (Summary{Add: 5000, Change: 5000}) {
+		b.Fatalf("the benchmark's registry is not what it claims: %+v", p.Summary)
+	}
+	for _, c := range p.Changes {
+		if c.Is(Update) && (len(c.Changes) != 1 || c.Changes[0].Path != "tags.Team") {
+			b.Fatalf("policies as ECR returns them should compare equal: %+v", c.Changes)
+		}
+	}
 	b.ResetTimer()
 	for range b.N {
 		p := Diff(f, live, DiffOptions{})

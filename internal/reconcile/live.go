@@ -112,6 +112,7 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 	if opt.LifecycleImpact {
 		// A second round: only now is it known whose lifecycle changes.
 		tasks = tasks[:0]
+		df := newDiffer()
 		for _, d := range f.Repositories {
 			lr, ok := live.Repos[d.Name]
 			if !ok || d.Absent || d.Lifecycle == nil || d.Lifecycle.Policy == nil {
@@ -120,7 +121,7 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 			if d.Encryption != nil && !encryptionMatches(d.Encryption, lr) {
 				continue // replaced: its images go with the old repository
 			}
-			if !lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
+			if !df.lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
 				continue
 			}
 			tasks = append(tasks, func(ctx context.Context) error {
