@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
 func main() {
@@ -55,7 +57,13 @@ func interruptContext(io *IOStreams) (context.Context, func()) {
 		fmt.Fprintln(io.ErrOut, "\nInterrupt received: finishing the calls in flight, starting no new ones. Interrupt again to exit at once.")
 		cancel()
 		<-sigs
-		fmt.Fprintln(io.ErrOut, "Second interrupt: exiting now; run plan to see what was applied.")
+		if reconcile.Replacing() {
+			// A replacement has deleted its repository: exiting now would
+			// leave it gone with its settings unrecorded.
+			fmt.Fprintln(io.ErrOut, "A replacement has deleted its repository and is creating the new one; waiting for it. Interrupt a third time to exit anyway.")
+			<-sigs
+		}
+		fmt.Fprintln(io.ErrOut, "Exiting now; run plan to see what was applied.")
 		os.Exit(130)
 	}()
 	return ctx, func() { signal.Stop(sigs); cancel() }

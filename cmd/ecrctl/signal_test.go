@@ -37,7 +37,7 @@ func TestInterrupts(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("child exit = %v, want 130; output:\n%s", err, out)
 	}
-	for _, want := range []string{"Interrupt received: finishing the calls in flight", "child: context cancelled", "Second interrupt: exiting now"} {
+	for _, want := range []string{"Interrupt received: finishing the calls in flight", "child: context cancelled", "Exiting now"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -152,7 +153,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		if err != nil {
 			a.progress("%s: failed at %s", rc.Address, s.Operation)
 			if rc.IsReplace() && i > 0 {
-				err = replacementFailed(rc, i, err)
+				err = replacementFailed(rc, i, created, err)
 			}
 			return outcome{done: done, err: err}
 		}
@@ -160,7 +161,11 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		case OpCreateRepository:
 			created, arn = true, newARN
 		case OpDeleteRepository:
-			interruptible = callCtx
+			if rc.IsReplace() {
+				interruptible = callCtx
+				replacing.Add(1)
+				defer replacing.Add(-1)
+			}
 		}
 		done = append(done, s.Operation)
 	}
@@ -171,13 +176,23 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 // replacementFailed explains a replacement that stopped after the delete:
 // the next plan would only see a missing repository, so the settings that
 // were carried over are printed as the calls still to make.
-func replacementFailed(rc ResourceChange, failedAt int, err error) error {
+func replacementFailed(rc ResourceChange, failedAt int, created bool, err error) error {
 	remaining, _ := json.Marshal(rc.Steps[failedAt:])
 	op := &OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
-	op.Detail = fmt.Sprintf("the old repository is already deleted. Fix the cause and run apply again to create it from the spec; "+
-		"settings the spec does not manage were carried over in these remaining calls, which restore them exactly: %s", remaining)
+	what := "the old repository is already deleted and the new one not created. Fix the cause and run apply again to create it from the spec"
+	if created {
+		what = "the old repository was deleted and the new one created, but not all its settings were set. Fix the cause and run apply again to set what the spec manages"
+	}
+	op.Detail = fmt.Sprintf("%s; settings the spec does not manage were carried over in these remaining calls, which restore them exactly: %s", what, remaining)
 	return op
 }
+
+// replacing counts replacements between their delete and their last call.
+var replacing atomic.Int32
+
+// Replacing reports whether a replacement has deleted a repository and not
+// yet finished creating it: exiting now would lose its carried settings.
+func Replacing() bool { return replacing.Load() > 0 }
 
 func verbing(rc ResourceChange) string {
 	switch {

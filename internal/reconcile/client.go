@@ -38,6 +38,7 @@ func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error
 		config.WithLogger(logging.Nop{}),
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 			t.MaxIdleConnsPerHost = max(o.Parallelism, t.MaxIdleConnsPerHost)
+			t.MaxIdleConns = max(o.Parallelism, t.MaxIdleConns)
 		})),
 	}
 	if o.Region != "" {

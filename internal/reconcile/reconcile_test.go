@@ -497,9 +497,14 @@ func TestReplacementIsNotInterruptedBetweenDeleteAndCreate(t *testing.T) {
 	_, p := replacePlan(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	fake.Inject("DeleteRepository", "moving", func(context.Context) error { cancel(); return nil })
+	sawReplacing := false
+	fake.Inject("CreateRepository", "moving", func(context.Context) error { sawReplacing = Replacing(); return nil })
 	res, err := Apply(ctx, fake, p, fastApply())
 	if err != nil || len(res.Failed) != 0 {
 		t.Fatalf("interrupt during the delete stopped the replacement: %+v %v", res, err)
+	}
+	if !sawReplacing || Replacing() {
+		t.Errorf("Replacing() during create = %v, after = %v; a second Ctrl-C relies on it", sawReplacing, Replacing())
 	}
 	if st, ok := fake.Repository("moving"); !ok || st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
 		t.Fatalf("repository not fully recreated: %+v %v", st, ok)
