@@ -92,6 +92,9 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		return err
 	}
 	p := c.Plan
+	if o.NoLifecycleImpact {
+		p.NoteImpactSkipped()
+	}
 	if o.AWSPreview && !opt.Now.IsZero() {
 		if err := reconcile.AddPreviewChecks(ctx, c.Client, s, c.Live, p, reconcile.PreviewOptions{Poll: 2 * time.Second, Timeout: 2 * time.Minute}); err != nil {
 			return err

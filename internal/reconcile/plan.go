@@ -1,6 +1,9 @@
 package reconcile
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // FormatVersion is the version of the plan JSON contract (docs/plan-json.md).
 // It changes only when a field is removed or changes meaning.
@@ -153,6 +156,17 @@ func (p *Plan) Allow(opt DiffOptions) {
 			if (f == FlagAllowDeleteImages && !opt.AllowDeleteImages) || (f == FlagAllowReplace && !opt.AllowReplace) {
 				c.Blocked = true
 			}
+		}
+	}
+}
+
+// NoteImpactSkipped warns, for a plan made without lifecycle impact, that
+// each lifecycle change was not checked for destroyed images: apply always
+// checks, and may block what this plan shows as allowed.
+func (p *Plan) NoteImpactSkipped() {
+	for _, c := range p.Changes {
+		if c.Is(Update) && hasPath(c, "lifecyclePolicy") {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("repository %q: lifecycle impact not estimated (--no-lifecycle-impact); apply estimates it and blocks the change if the new policy destroys images the current one keeps", c.Name))
 		}
 	}
 }
