@@ -136,7 +136,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	// completes and its result is known; interrupts are honoured between calls.
 	callCtx := context.WithoutCancel(ctx)
 	arn := rc.ARN
-	created := false
+	created, deleted := false, false
 	var done []string
 	// interruptible is the context whose cancellation stops the change
 	// between calls. Once a replacement has deleted the repository, nothing
@@ -149,7 +149,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
 			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
 		}
-		newARN, err := a.step(callCtx, interruptible, rc, s, arn, created)
+		newARN, err := a.step(callCtx, interruptible, rc, s, arn, created, deleted)
 		if err != nil {
 			a.progress("%s: failed at %s", rc.Address, s.Operation)
 			if rc.IsReplace() && i > 0 {
@@ -161,6 +161,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		case OpCreateRepository:
 			created, arn = true, newARN
 		case OpDeleteRepository:
+			deleted = true
 			if rc.IsReplace() {
 				interruptible = callCtx
 				replacing.Add(1)
@@ -220,22 +221,27 @@ func verbed(rc ResourceChange) string {
 
 // step runs one call. Right after CreateRepository, a not-found answer means
 // ECR has not caught up yet: wait and retry, a bounded number of times.
-func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, arn string, created bool) (string, error) {
+func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, arn string, created, deleted bool) (string, error) {
 	delay := a.opt.ConsistencyDelay
 	for attempt := 0; ; attempt++ {
 		newARN, err := a.call(callCtx, rc.Name, s, arn)
+		if err == nil {
+			return newARN, nil
+		}
+		// ECR is eventually consistent both ways: right after create a
+		// follow-up call may not find the repository, and right after a
+		// replacement's delete the create may still find the old one.
 		var nf *types.RepositoryNotFoundException
-		if err == nil || !created || !errors.As(err, &nf) || attempt >= a.opt.ConsistencyRetries {
-			if err == nil {
-				return newARN, nil
-			}
+		var ae *types.RepositoryAlreadyExistsException
+		lagging := (created && errors.As(err, &nf)) || (deleted && s.Operation == OpCreateRepository && errors.As(err, &ae))
+		if !lagging || attempt >= a.opt.ConsistencyRetries {
 			var op *OpError
 			if errors.As(err, &op) {
 				return "", err
 			}
 			op = &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}
-			if created && errors.As(err, &nf) {
-				op.Detail = fmt.Sprintf("ECR still did not show the new repository after %d retries; run apply again in a minute", attempt)
+			if lagging {
+				op.Detail = fmt.Sprintf("ECR still had not caught up with the previous call after %d retries; run apply again in a minute", attempt)
 			}
 			return "", op
 		}

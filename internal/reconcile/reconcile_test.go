@@ -257,7 +257,7 @@ func TestEventualConsistencyAfterCreate(t *testing.T) {
 	fake = ecrfake.New(ecrfake.WithAccount("449870229058"))
 	fake.SetNotFoundAfterCreate(100)
 	res = apply(t, fake, plan(t, fake, seedSpec(t), DiffOptions{}))
-	if len(res.Failed) != 2 || !strings.Contains(res.Failed[0].Err.Error(), "did not show the new repository after 3 retries") {
+	if len(res.Failed) != 2 || !strings.Contains(res.Failed[0].Err.Error(), "had not caught up with the previous call after 3 retries") {
 		t.Fatalf("unbounded or unclear: %+v", res.Failed)
 	}
 }
@@ -524,5 +524,20 @@ func TestReplacementFailingAfterDeleteSaysHowToRestore(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("failure lacks %q:\n%s", want, msg)
 		}
+	}
+}
+
+// Right after a replacement's delete, ECR may still report the old
+// repository on create; the create is retried, bounded.
+func TestReplacementRetriesCreateWhileTheDeleteSettles(t *testing.T) {
+	fake := ecrfake.New()
+	f, p := replacePlan(t, fake)
+	fake.FailN("CreateRepository", "moving", 2, &types.RepositoryAlreadyExistsException{Message: ptr("The repository already exists")})
+	res := apply(t, fake, p)
+	if len(res.Failed) != 0 {
+		t.Fatalf("replacement gave up while the delete settled: %v", res.Failed[0].Err)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Fatal("not converged")
 	}
 }
