@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,12 +16,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var at = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
@@ -76,23 +74,6 @@ func explained(t *testing.T) *Explanation {
 	return e
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, d)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	e := explained(t)
 	var txt, js bytes.Buffer
@@ -102,8 +83,8 @@ func TestGolden(t *testing.T) {
 	if err := e.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "explain.txt", txt.Bytes())
-	checkGolden(t, "explain.json", js.Bytes())
+	golden.Check(t, "explain.txt", txt.Bytes())
+	golden.Check(t, "explain.json", js.Bytes())
 }
 
 func TestDecisionsNewestFirst(t *testing.T) {

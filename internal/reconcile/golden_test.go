@@ -2,20 +2,14 @@ package reconcile
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 const goldenSpec = `version: 1
 region: us-west-2
@@ -87,27 +81,6 @@ func goldenLive() *Live {
 	)
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./internal/reconcile -update if the change is intended:\n%s", name, diff)
-	}
-}
-
 func TestGoldenPlan(t *testing.T) {
 	p := Diff(mustSpec(t, goldenSpec), goldenLive(), goldenOptions())
 	var text, color, js bytes.Buffer
@@ -120,9 +93,9 @@ func TestGoldenPlan(t *testing.T) {
 	if err := RenderJSON(&js, p); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "plan.txt", text.Bytes())
-	checkGolden(t, "plan-color.txt", color.Bytes())
-	checkGolden(t, "plan.json", js.Bytes())
+	golden.Check(t, "plan.txt", text.Bytes())
+	golden.Check(t, "plan-color.txt", color.Bytes())
+	golden.Check(t, "plan.json", js.Bytes())
 
 	// The JSON is the saved-plan format: it must read back to the same plan.
 	back, err := ReadPlanJSON(&js)
@@ -141,5 +114,5 @@ func TestGoldenNoChanges(t *testing.T) {
 	if err := RenderText(&text, p, false); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "no-changes.txt", text.Bytes())
+	golden.Check(t, "no-changes.txt", text.Bytes())
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"bytes"
+	"github.com/ecrctl/ecrctl/internal/golden"
 	"strings"
 	"testing"
 )
@@ -18,7 +19,7 @@ func renderMarkdown(t *testing.T, p *Plan) string {
 func TestGoldenMarkdownPlan(t *testing.T) {
 	p := Diff(mustSpec(t, goldenSpec), goldenLive(), goldenOptions())
 	md := renderMarkdown(t, p)
-	checkGolden(t, "markdown-plan.md", []byte(md))
+	golden.Check(t, "markdown-plan.md", []byte(md))
 
 	// Beyond the golden file: every changed repository has a table row and
 	// a details section, no-ops have neither, and each blocked change names
@@ -56,7 +57,7 @@ func TestGoldenMarkdownNoChanges(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: in-sync\n  scanOnPush: true\n")
 	p := Diff(f, liveOf(liveRepo("in-sync", func(r *LiveRepository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
 	md := renderMarkdown(t, p)
-	checkGolden(t, "markdown-no-changes.md", []byte(md))
+	golden.Check(t, "markdown-no-changes.md", []byte(md))
 	if strings.Contains(md, "| Repository |") {
 		t.Error("a plan without changes renders a table")
 	}

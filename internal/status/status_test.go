@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,11 +21,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var _ API = (*ecrfake.Fake)(nil)
 
@@ -158,23 +156,6 @@ func collect(t *testing.T, c API, s *spec.File, opt Options) *Report {
 	return r
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, d)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -190,8 +171,8 @@ func TestGolden(t *testing.T) {
 			if err := RenderJSON(&js, r); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, tc.name+".txt", txt.Bytes())
-			checkGolden(t, tc.name+".json", js.Bytes())
+			golden.Check(t, tc.name+".txt", txt.Bytes())
+			golden.Check(t, tc.name+".json", js.Bytes())
 		})
 	}
 }
