@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go/logging"
 )
 
@@ -28,9 +29,27 @@ type ClientOptions struct {
 	Parallelism int
 }
 
-// NewClient builds one ECR client for the whole run (connections are reused)
+// Client is the ECR client, plus the KMS client used for one thing: resolving
+// key aliases in the spec (KeyResolver). Both share one configuration.
+type Client struct {
+	*ecr.Client
+	keys *kms.Client
+}
+
+// DescribeKey makes Client a KeyResolver.
+func (c *Client) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	return c.keys.DescribeKey(ctx, in, optFns...)
+}
+
+var (
+	_ ECRAPI      = (*Client)(nil)
+	_ KeyResolver = (*Client)(nil)
+	_ PreviewAPI  = (*Client)(nil)
+)
+
+// NewClient builds one client for the whole run (connections are reused)
 // and returns it with the region it resolved.
-func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error) {
+func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxRetries) }),
 		// The SDK's own log lines ("falling back to IMDSv1") would land on
@@ -65,7 +84,14 @@ func NewClient(ctx context.Context, o ClientOptions) (*ecr.Client, string, error
 			eo.BaseEndpoint = aws.String(o.EndpointURL)
 		}
 	})
-	return client, cfg.Region, nil
+	// With --endpoint-url (an emulator), KMS goes to the same endpoint;
+	// an endpoint without KMS just leaves aliases unresolved.
+	keys := kms.NewFromConfig(cfg, func(ko *kms.Options) {
+		if o.EndpointURL != "" {
+			ko.BaseEndpoint = aws.String(o.EndpointURL)
+		}
+	})
+	return &Client{Client: client, keys: keys}, cfg.Region, nil
 }
 
 // NewRetryer is the SDK's adaptive retryer (client-side rate limiting on

@@ -566,7 +566,7 @@ func encryptionChanges(d *spec.Encryption, lr *LiveRepository) []AttributeChange
 	if d.Type != lr.EncryptionType {
 		cs = append(cs, AttributeChange{Path: "encryption.type", Before: lr.EncryptionType, After: d.Type})
 	}
-	if d.KMSKey != "" && !kmsKeyMatches(d.KMSKey, lr.KMSKey) {
+	if d.KMSKey != "" && !kmsKeyMatches(d.KMSKey, lr) {
 		cs = append(cs, AttributeChange{Path: "encryption.kmsKey", Before: nilIfEmptyString(lr.KMSKey), After: d.KMSKey})
 	}
 	return cs
@@ -578,19 +578,21 @@ func encryptionMatches(d *spec.Encryption, lr *LiveRepository) bool {
 	if d.Type != lr.EncryptionType {
 		return false
 	}
-	return d.KMSKey == "" || kmsKeyMatches(d.KMSKey, lr.KMSKey)
+	return d.KMSKey == "" || kmsKeyMatches(d.KMSKey, lr)
 }
 
 // kmsKeyMatches decides whether a key as written in the spec is the key ECR
 // reports. ECR reports a key ARN; the spec may give the ARN, the bare key id,
-// or an alias. An alias cannot be resolved without KMS, so it is taken to
-// match (never replace on a guess) and kmsAliasWarning says so.
-func kmsKeyMatches(want, have string) bool {
+// or an alias. Read resolves an alias with kms:DescribeKey when it can
+// (lr.KMSAliasTarget); an alias it could not resolve is taken to match
+// (never replace on a guess) and kmsAliasWarning says so.
+func kmsKeyMatches(want string, lr *LiveRepository) bool {
+	have := lr.KMSKey
 	switch {
 	case want == have:
 		return true
 	case isKMSAlias(want):
-		return true
+		return lr.KMSAliasTarget == "" || lr.KMSAliasTarget == have
 	case strings.HasPrefix(want, "arn:"):
 		return false
 	default: // bare key id
@@ -604,10 +606,10 @@ func isKMSAlias(k string) bool {
 
 func kmsAliasWarning(d *spec.Repository, lr *LiveRepository) string {
 	k := d.Encryption.KMSKey
-	if !isKMSAlias(k) || k == lr.KMSKey || d.Encryption.Type != lr.EncryptionType {
+	if !isKMSAlias(k) || k == lr.KMSKey || d.Encryption.Type != lr.EncryptionType || lr.KMSAliasTarget != "" {
 		return ""
 	}
-	return fmt.Sprintf("repository %q: encryption.kmsKey %q is an alias and ECR reports key %s; ecrctl cannot resolve aliases, so it assumes they are the same key. Write the key ARN to have the key checked", d.Name, k, lr.KMSKey)
+	return fmt.Sprintf("repository %q: encryption.kmsKey %q is an alias and ECR reports key %s; ecrctl could not resolve the alias (kms:DescribeKey), so it assumes they are the same key. Allow kms:DescribeKey or write the key ARN to have the key checked", d.Name, k, lr.KMSKey)
 }
 
 func jsonValue(text string) any {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
@@ -52,6 +53,15 @@ type LiveRepository struct {
 	// that does not delete anything.
 	Images     []lifecycle.Image `json:"-"`
 	ImagesRead bool              `json:"-"`
+	// KMSAliasTarget is the key ARN that the spec's kmsKey alias names
+	// today, when Read could resolve it; "" otherwise.
+	KMSAliasTarget string `json:"kms_alias_target,omitempty"`
+}
+
+// KeyResolver is the one KMS call ecrctl makes: turning a key alias into the
+// key ARN that ECR reports, so an alias compares as the key it names.
+type KeyResolver interface {
+	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
 }
 
 // ReadOptions tune the live read.
@@ -81,6 +91,9 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 		return nil, err
 	}
 
+	if err := resolveAliases(ctx, client, f, live); err != nil {
+		return nil, err
+	}
 	var tasks []func(context.Context) error
 	for _, d := range f.Repositories {
 		lr, ok := live.Repos[d.Name]
@@ -135,6 +148,39 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 		}
 	}
 	return live, nil
+}
+
+// resolveAliases asks KMS which key each KMS alias in the spec names, once
+// per alias, where the alias could matter: a repository with that alias whose
+// live key is not written the same way. Without a resolver (an emulator, a
+// test) or without kms:DescribeKey, aliases stay unresolved and Diff warns.
+func resolveAliases(ctx context.Context, client ECRAPI, f *spec.File, live *Live) error {
+	kr, ok := client.(KeyResolver)
+	if !ok {
+		return nil
+	}
+	resolved := map[string]string{}
+	for _, d := range f.Repositories {
+		lr := live.Repos[d.Name]
+		if lr == nil || d.Absent || d.Encryption == nil || !isKMSAlias(d.Encryption.KMSKey) ||
+			d.Encryption.Type != lr.EncryptionType || d.Encryption.KMSKey == lr.KMSKey {
+			continue
+		}
+		alias := d.Encryption.KMSKey
+		target, done := resolved[alias]
+		if !done {
+			out, err := kr.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(alias)})
+			switch {
+			case err == nil && out.KeyMetadata != nil:
+				target = aws.ToString(out.KeyMetadata.Arn)
+			case ctx.Err() != nil:
+				return ctx.Err()
+			}
+			resolved[alias] = target // "" when it could not be resolved
+		}
+		lr.KMSAliasTarget = target
+	}
+	return nil
 }
 
 // runAll runs tasks with at most parallelism at once; the first error

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
@@ -539,5 +541,63 @@ func TestReplacementRetriesCreateWhileTheDeleteSettles(t *testing.T) {
 	}
 	if plan(t, fake, f, DiffOptions{}).HasChanges {
 		t.Fatal("not converged")
+	}
+}
+
+// keyFake adds KMS alias resolution to the fake ECR.
+type keyFake struct {
+	*ecrfake.Fake
+	aliases map[string]string
+	err     error
+	calls   int
+}
+
+func (k *keyFake) DescribeKey(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	k.calls++
+	if k.err != nil {
+		return nil, k.err
+	}
+	return &kms.DescribeKeyOutput{KeyMetadata: &kmstypes.KeyMetadata{Arn: ptr(k.aliases[*in.KeyId])}}, nil
+}
+
+func TestKMSAliasesAreResolved(t *testing.T) {
+	const keyA = "arn:aws:kms:us-west-2:123456789012:key/aaaa"
+	const keyB = "arn:aws:kms:us-west-2:123456789012:key/bbbb"
+	setup := func(aliasTarget string, err error) (*keyFake, *spec.File) {
+		fake := ecrfake.New(ecrfake.WithKMSAlias("team", "aaaa"))
+		for _, name := range []string{"one", "two"} {
+			in := createInput(name)
+			in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionTypeKms, KmsKey: ptr("alias/team")}
+			if _, err := fake.CreateRepository(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, _ := fake.Repository("one")
+		if st.KMSKey != keyA {
+			t.Fatalf("the fake stores %q for alias/team, want %q", st.KMSKey, keyA)
+		}
+		f := mustSpec(t, "version: 1\ndefaults: {encryption: {type: KMS, kmsKey: alias/team}}\nrepositories:\n- name: one\n- name: two\n")
+		return &keyFake{Fake: fake, aliases: map[string]string{"alias/team": aliasTarget}, err: err}, f
+	}
+
+	// The alias still names the key the repositories use: no change, no
+	// warning, and one DescribeKey for both repositories.
+	kf, f := setup(keyA, nil)
+	p := plan(t, kf, f, DiffOptions{})
+	if p.HasChanges || len(p.Warnings) != 0 || kf.calls != 1 {
+		t.Fatalf("alias naming the live key: changes %v, warnings %q, DescribeKey calls %d", p.Summary, p.Warnings, kf.calls)
+	}
+	// The alias was moved to another key: the repositories use the old one,
+	// which is drift that only a replacement can fix.
+	kf, f = setup(keyB, nil)
+	p = plan(t, kf, f, DiffOptions{})
+	if p.Summary != (Summary{Add: 2, Destroy: 2}) || !p.Changes[0].IsReplace() {
+		t.Fatalf("alias moved to another key: %+v", p.Summary)
+	}
+	// Without kms:DescribeKey: assume the same key, and say so.
+	kf, f = setup("", ecrfake.AccessDenied("DescribeKey"))
+	p = plan(t, kf, f, DiffOptions{})
+	if p.HasChanges || len(p.Warnings) != 2 || !strings.Contains(p.Warnings[0], "could not resolve the alias") {
+		t.Fatalf("unresolvable alias: changes %v, warnings %q", p.Summary, p.Warnings)
 	}
 }
