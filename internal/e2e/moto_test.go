@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -29,11 +28,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecrctl/ecrctl/internal/motoserver"
 )
 
 const (
@@ -46,12 +46,12 @@ const (
 )
 
 var (
-	ecrctlBin string        // the binary under test
-	motoURL   string        // moto, for the checking clients
-	proxyURL  string        // the recording proxy in front of moto, for ecrctl
-	workDir   string        // TestMain's temporary directory
-	calls     = &callLog{}  // ECR operations ecrctl sent through the proxy
-	motoLog   *bytes.Buffer // moto's output, shown when it fails to start
+	ecrctlBin string       // the binary under test
+	motoURL   string       // moto, for the checking clients
+	proxyURL  string       // the recording proxy in front of moto, for ecrctl
+	workDir   string       // TestMain's temporary directory
+	calls     = &callLog{} // ECR operations ecrctl sent through the proxy
+	moto      *motoserver.Server
 )
 
 func TestMain(m *testing.M) {
@@ -68,7 +68,7 @@ func TestMain(m *testing.M) {
 		fmt.Printf("e2e: SKIP: %s; install moto (pip install 'moto[server]'), boto3 and the AWS CLI to run the end-to-end tests\n", missing)
 		os.Exit(0)
 	}
-	// moto dies with the thread that started it (see dieWithParent), so
+	// moto dies with the thread that started it (motoserver.Options.DieWithParent), so
 	// keep TestMain on one thread for the whole run.
 	runtime.LockOSThread()
 	os.Exit(runMain(m))
@@ -104,12 +104,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 
-	stop, err := startMoto()
+	moto, err = motoserver.Start(motoserver.Options{Account: account, StartTimeout: motoStartTimeout, DieWithParent: true})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
-	defer stop()
+	defer moto.Stop()
+	motoURL = moto.URL
 
 	target, err := url.Parse(motoURL)
 	if err != nil {
@@ -121,90 +122,6 @@ func runMain(m *testing.M) int {
 	proxyURL = proxy.URL
 
 	return m.Run()
-}
-
-// startMoto starts `python3 -m moto.server` in its own process group on a
-// free loopback port and waits until it answers. stop kills the group.
-func startMoto() (stop func(), err error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	motoURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-	motoLog = &bytes.Buffer{}
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account)
-	cmd.Stdout = &lockedWriter{w: motoLog}
-	cmd.Stderr = cmd.Stdout
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	dieWithParent(cmd.SysProcAttr)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting moto: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop = func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		// moto's exit status after a signal says nothing; only its end matters.
-		select {
-		case <-exited: //nolint:errcheck // see above
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited //nolint:errcheck // see above
-		}
-	}
-
-	deadline := time.Now().Add(motoStartTimeout)
-	for {
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("moto exited before answering (%w); its output:\n%s", err, motoLog.String())
-		default:
-		}
-		if resetMoto() == nil {
-			return stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("moto did not answer on %s within %s; its output:\n%s", motoURL, motoStartTimeout, motoLog.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close() //nolint:errcheck // only the port number is needed
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// resetMoto wipes all emulated state.
-func resetMoto() error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	resp, err := client.Post(motoURL+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close() //nolint:errcheck // drained below
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST /moto-api/reset: %s", resp.Status)
-	}
-	return nil
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // call is one ECR request ecrctl sent: the operation and the repository it
@@ -281,7 +198,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	if err := resetMoto(); err != nil {
+	if err := moto.Reset(); err != nil {
 		t.Fatalf("resetting moto: %v", err)
 	}
 	calls.take()

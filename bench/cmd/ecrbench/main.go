@@ -38,6 +38,8 @@ import (
 	"time"
 
 	"github.com/ecrctl/ecrctl/bench/latencyproxy"
+
+	"github.com/ecrctl/ecrctl/internal/motoserver"
 )
 
 type config struct {
@@ -137,7 +139,7 @@ func intList(s string) ([]int, error) {
 type bench struct {
 	cfg      config
 	dir      string
-	moto     *moto
+	moto     *motoserver.Server
 	proxy    *latencyproxy.Proxy
 	proxyURL string
 	ecrEnv   []string
@@ -170,10 +172,10 @@ func run(ctx context.Context, cfg config) error {
 	logf("machine: %s; ecrctl default --parallelism %d; 1-minute load average %.2f", b.res.Machine.summary(), b.res.DefaultParallelism, b.res.LoadStart)
 
 	logf("starting moto")
-	if b.moto, err = startMoto(account); err != nil {
+	if b.moto, err = motoserver.Start(motoserver.Options{Account: account, StartTimeout: 30 * time.Second}); err != nil {
 		return err
 	}
-	defer b.moto.stop()
+	defer b.moto.Stop()
 
 	target, _ := url.Parse(b.moto.URL)
 	b.proxy = latencyproxy.New(target, cfg.delay)
@@ -244,7 +246,7 @@ func (b *bench) measureN(ctx context.Context, n int) error {
 	b.res.Ns = append(b.res.Ns, row)
 
 	// Seed straight into moto (not through the proxy).
-	if err := b.moto.reset(); err != nil {
+	if err := b.moto.Reset(); err != nil {
 		return err
 	}
 	logf("N=%d: seeding %d repositories into moto (%d workers)", n, n, b.cfg.seedWorkers)
@@ -308,7 +310,7 @@ func (b *bench) measureN(ctx context.Context, n int) error {
 	}
 
 	// apply from an empty registry.
-	if err := b.moto.reset(); err != nil {
+	if err := b.moto.Reset(); err != nil {
 		return err
 	}
 	if row.Apply, err = b.apply(ctx, spec, n); err != nil {
@@ -319,7 +321,7 @@ func (b *bench) measureN(ctx context.Context, n int) error {
 	if _, err := b.plan(ctx, spec, n, 0, 0, 1, latencyproxy.Forward); err != nil {
 		return fmt.Errorf("after apply: %w", err)
 	}
-	row.MotoRSS = b.moto.rssMB()
+	row.MotoRSS = rssMB(b.moto.Pid())
 	return nil
 }
 

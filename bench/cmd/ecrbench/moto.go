@@ -4,86 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
 
-// moto is a running `python3 -m moto.server` on a free loopback port, in its
-// own process group so that stop ends it and anything it started.
-type moto struct {
-	URL     string
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when the process has been waited for
-	waitErr error         // set before exited is closed
-	log     *lockedBuffer
-}
-
-func startMoto(account string) (*moto, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("finding a free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-
-	m := &moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{}), log: &lockedBuffer{}}
-	m.cmd = exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	m.cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account)
-	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := m.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting moto (python3 -m moto.server): %w", err)
-	}
-	go func() {
-		m.waitErr = m.cmd.Wait()
-		close(m.exited)
-	}()
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-m.exited:
-			return nil, fmt.Errorf("moto exited before answering (%w); its output:\n%s", m.waitErr, m.log.String())
-		default:
-		}
-		if m.reset() == nil {
-			return m, nil
-		}
-		if time.Now().After(deadline) {
-			m.stop()
-			return nil, fmt.Errorf("moto did not answer on %s within 30s; its output:\n%s", m.URL, m.log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// reset wipes all emulated state (POST /moto-api/reset).
-func (m *moto) reset() error {
-	client := &http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Post(m.URL+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close() //nolint:errcheck // drained below
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST /moto-api/reset: %s", resp.Status)
-	}
-	return nil
-}
-
-// rssMB is moto's resident set size now, from /proc (0 when unknown).
-func (m *moto) rssMB() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
+// rssMB is a process's resident set size now, from /proc (0 when unknown).
+func rssMB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
@@ -96,33 +28,6 @@ func (m *moto) rssMB() float64 {
 		}
 	}
 	return 0
-}
-
-func (m *moto) stop() {
-	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-m.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-		<-m.exited
-	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var gctraceRe = regexp.MustCompile(`(?m)^gc \d+ @.*, (\d+)->(\d+)->(\d+) MB, `)
