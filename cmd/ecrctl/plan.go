@@ -36,9 +36,10 @@ meaning (lifecycle rules canonicalised, repository policies by IAM semantics)
 and prints what apply would do, in Terraform's vocabulary:
   +  create    ~  update in place    -  destroy    -/+  replace
 
-Destructive changes (deleting a repository that holds images, or replacing
-one to change its encryption) are marked blocked unless the flag that allows
-them is given; apply refuses a plan with a blocked change.
+Destructive changes (deleting a repository that holds images, replacing one
+to change its encryption, or a lifecycle policy change that destroys images
+the current policy keeps, now or within 30 days) are marked blocked unless
+the flag that allows them is given; apply refuses a plan with a blocked change.
 
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
