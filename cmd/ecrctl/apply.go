@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
@@ -64,7 +65,7 @@ Exit codes:
 func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions) error {
 	// Apply always estimates lifecycle impact: a policy change that expires
 	// images at once is blocked without --allow-delete-images.
-	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace, Now: time.Now(), PricePerGBMonth: defaultPricePerGBMonth}
+	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace, Now: time.Now(), PricePerGBMonth: format.DefaultPricePerGBMonth}
 	var saved *reconcile.Plan
 	if o.PlanFile != "" {
 		var err error
@@ -185,7 +186,7 @@ func reportApply(f *factory, res *reconcile.Result) error {
 		res.Summary.Add, res.Summary.Change, res.Summary.Destroy)
 	if len(res.Failed) > 0 || len(res.NotStarted) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "%d %s failed and %d did not start; run `ecrctl apply` again to converge the rest.\n",
-			len(res.Failed), plural(len(res.Failed), "change", "changes"), len(res.NotStarted))
+			len(res.Failed), format.Plural(len(res.Failed), "change", "changes"), len(res.NotStarted))
 		return errReported
 	}
 	return nil

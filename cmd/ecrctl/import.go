@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecrctl/ecrctl/internal/adopt"
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -98,7 +99,7 @@ func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptio
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Imported %d %s from registry %s in %s to %s.\nRun `ecrctl plan -f %s`: it shows \"No changes.\" until the file or the registry changes.\n",
-		n, plural(n, "repository", "repositories"), res.RegistryID, res.Region, o.Output, o.Output)
+		n, format.Plural(n, "repository", "repositories"), res.RegistryID, res.Region, o.Output, o.Output)
 	return nil
 }
 

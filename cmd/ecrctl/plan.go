@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -63,13 +64,10 @@ Exit codes:
 	fl.StringVar(&o.Out, "out", "", "also save the plan (JSON with a fingerprint of spec and live state) for `ecrctl apply FILE`")
 	addDestructiveFlags(fl.BoolVar, &o.AllowDeleteImages, &o.AllowReplace)
 	fl.BoolVar(&o.NoLifecycleImpact, "no-lifecycle-impact", false, "skip reading images to estimate what a lifecycle policy change would expire")
-	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", defaultPricePerGBMonth, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
+	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", format.DefaultPricePerGBMonth, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
 	fl.BoolVar(&o.AWSPreview, "aws-preview", false, "cross-check each lifecycle impact estimate with ECR's own lifecycle policy preview (slower; skipped where the endpoint lacks it)")
 	return cmd
 }
-
-// defaultPricePerGBMonth is ECR's standard storage price in USD.
-const defaultPricePerGBMonth = 0.10
 
 func addDestructiveFlags(boolVar func(*bool, string, bool, string), deleteImages, replace *bool) {
 	boolVar(deleteImages, "allow-delete-images", false, "allow changes that destroy images: deleting or replacing a repository that holds images, or a lifecycle policy change that expires images at once")
@@ -194,7 +192,7 @@ func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File
 		return nil, err
 	}
 	if f.IO.Interactive() {
-		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s for %d %s...\n", region, len(s.Repositories), plural(len(s.Repositories), "repository", "repositories"))
+		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s for %d %s...\n", region, len(s.Repositories), format.Plural(len(s.Repositories), "repository", "repositories"))
 	}
 	live, err := reconcile.Read(ctx, client, s, reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism, LifecycleImpact: !opt.Now.IsZero()})
 	if err != nil {

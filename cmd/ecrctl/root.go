@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -103,7 +104,7 @@ func loadSpec(f *factory, path string) (*spec.File, error) {
 			for _, p := range ps {
 				fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", p.Error())
 			}
-			fmt.Fprintf(f.IO.ErrOut, "%d %s in %s; nothing was sent to AWS.\n", len(ps), plural(len(ps), "problem", "problems"), path)
+			fmt.Fprintf(f.IO.ErrOut, "%d %s in %s; nothing was sent to AWS.\n", len(ps), format.Plural(len(ps), "problem", "problems"), path)
 			return nil, errReported
 		}
 		return nil, err
@@ -125,11 +126,4 @@ func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (r
 		return nil, "", fmt.Errorf("--parallelism must be at least 1, got %d", g.Parallelism)
 	}
 	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, Parallelism: g.Parallelism})
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/status"
 )
 
@@ -75,7 +76,7 @@ Exit codes:
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	fl.BoolVar(&o.Findings, "findings", false, "also list the scan findings of each repository's newest image (one more call per repository)")
-	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", status.DefaultPricePerGBMonth, "storage price in USD per GB-month (1 GB = 1024^3 bytes) for the cost estimate")
+	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", format.DefaultPricePerGBMonth, "storage price in USD per GB-month (1 GB = 1024^3 bytes) for the cost estimate")
 	return cmd
 }
 
@@ -142,7 +143,7 @@ func (p *progressLine) update(pr status.Progress) {
 	}
 	p.shown = true
 	fmt.Fprintf(p.w, "\r\x1b[KReading ECR: %d/%d %s, %d %s", pr.Done, pr.Total,
-		plural(pr.Total, "repository", "repositories"), pr.Images, plural(pr.Images, "image", "images"))
+		format.Plural(pr.Total, "repository", "repositories"), pr.Images, format.Plural(pr.Images, "image", "images"))
 }
 
 // clear erases the line if one was shown; a nil line does nothing.

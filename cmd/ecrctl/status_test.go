@@ -50,12 +50,12 @@ func TestStatusText(t *testing.T) {
 	for _, want := range []string{
 		"app-frontend: exists",
 		"  images        3 (2 tagged, 1 untagged)",
-		"  size          2.00 GiB",
+		"  size          2.0 GiB",
 		"2025-03-01T02:00:00Z",
 		"  scan on push  on",
 		"newest image: CRITICAL 1, MEDIUM 1",
 		"app-backend: missing",
-		"Total: 3 images, 2.00 GiB in 1 existing repository (1 missing)",
+		"Total: 3 images, 2.0 GiB in 1 existing repository (1 missing)",
 		"Estimated storage cost: USD 0.20 a month at USD 0.10 per GB-month (1 GB = 1024^3 bytes",
 	} {
 		if !strings.Contains(out, want) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -50,12 +51,12 @@ Exit codes:
 				fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
 			}
 			if strict && warnings > 0 {
-				fmt.Fprintf(f.IO.ErrOut, "%d lifecycle %s and --strict is set.\n", warnings, plural(warnings, "warning", "warnings"))
+				fmt.Fprintf(f.IO.ErrOut, "%d lifecycle %s and --strict is set.\n", warnings, format.Plural(warnings, "warning", "warnings"))
 				return errReported
 			}
-			fmt.Fprintf(f.IO.Out, "%s is valid: %d %s", s.Path, len(s.Repositories), plural(len(s.Repositories), "repository", "repositories"))
+			fmt.Fprintf(f.IO.Out, "%s is valid: %d %s", s.Path, len(s.Repositories), format.Plural(len(s.Repositories), "repository", "repositories"))
 			if warnings+notes > 0 {
-				fmt.Fprintf(f.IO.Out, " (%d %s, %d %s)", warnings, plural(warnings, "warning", "warnings"), notes, plural(notes, "note", "notes"))
+				fmt.Fprintf(f.IO.Out, " (%d %s, %d %s)", warnings, format.Plural(warnings, "warning", "warnings"), notes, format.Plural(notes, "note", "notes"))
 			}
 			fmt.Fprintln(f.IO.Out, ".")
 			return nil

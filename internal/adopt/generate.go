@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
@@ -102,7 +103,7 @@ func Generate(region, registryID string, repos []*reconcile.LiveRepository) ([]b
 
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "# Written by `ecrctl import` from registry %s in %s: every attribute of\n", registryID, region)
-	fmt.Fprintf(&out, "# %d %s is managed. Review it, commit it, and run `ecrctl plan`: it\n", len(all), plural(len(all), "repository", "repositories"))
+	fmt.Fprintf(&out, "# %d %s is managed. Review it, commit it, and run `ecrctl plan`: it\n", len(all), format.Plural(len(all), "repository", "repositories"))
 	out.WriteString("# shows \"No changes.\" until this file or the registry changes.\n")
 	for _, n := range sections {
 		out.WriteString("\n")
@@ -730,11 +731,4 @@ func strList(ss []string) *yaml.Node {
 		seq.Content = append(seq.Content, str(s))
 	}
 	return seq
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -141,8 +142,8 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		if d.Action == lifecycle.DecisionExpire {
 			bytes += d.Image.SizeBytes
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortDigest(d.Image.Digest), tags, d.Image.PushedAt.UTC().Format("2006-01-02 15:04"),
-			reconcile.HumanBytes(d.Image.SizeBytes), rule, word, d.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", format.ShortDigest(d.Image.Digest), tags, d.Image.PushedAt.UTC().Format("2006-01-02 15:04"),
+			format.Bytes(d.Image.SizeBytes), rule, word, d.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -152,16 +153,8 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		images = "image"
 	}
 	fmt.Fprintf(w, "\n%d %s: %d keep, %d expire (%s), %d archive.\n", len(e.Decisions), images,
-		counts["keep"], counts["expire"], reconcile.HumanBytes(bytes), counts["archive"])
+		counts["keep"], counts["expire"], format.Bytes(bytes), counts["archive"])
 	return nil
-}
-
-// shortDigest keeps the algorithm and the first 12 hex digits, as docker does.
-func shortDigest(d string) string {
-	if _, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
-		return d[:len(d)-len(hex)] + hex[:12]
-	}
-	return d
 }
 
 // WriteJSON writes one object: repository, policy, evaluated_at and images[]

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // Image is one image in a repository as the evaluator sees it (one entry of
@@ -159,7 +161,7 @@ func lookAt(rule Rule, images []Image, order []int, now time.Time) []look {
 			}
 			rank++
 			ls[i].selected = rank > n
-			ls[i].why = fmt.Sprintf("%s newest of %s matching; keeps %d", ordinal(rank), plural(total, "image"), n)
+			ls[i].why = fmt.Sprintf("%s newest of %s matching; keeps %d", ordinal(rank), format.Count(total, "image", "images"), n)
 		}
 	case CountTypeSinceImagePushed, CountTypeSinceImagePulled, CountTypeSinceImageTransitioned:
 		for i, img := range images {
@@ -196,7 +198,7 @@ func since(countType string, n int, img Image, now time.Time) (bool, string) {
 		}
 	}
 	age := now.Sub(t)
-	limit := plural(n, "day")
+	limit := format.Count(n, "day", "days")
 	if age > time.Duration(n)*day {
 		return true, fmt.Sprintf("%s %s ago, more than %s", what, formatAge(age), limit)
 	}
@@ -323,7 +325,7 @@ func protectReferenced(ds []Decision) {
 			state = "archived"
 		}
 		ds[c].Reason = fmt.Sprintf("kept: rule %d would %s it, but manifest list %s, which references it, is %s",
-			ds[c].RulePriority, verb(action), shortDigest(by.Image.Digest), state)
+			ds[c].RulePriority, verb(action), format.ShortDigest(by.Image.Digest), state)
 	}
 }
 
@@ -356,13 +358,6 @@ func verb(action string) string {
 	return action
 }
 
-func shortDigest(d string) string {
-	if rest, ok := strings.CutPrefix(d, "sha256:"); ok && len(rest) > 12 {
-		return "sha256:" + rest[:12]
-	}
-	return d
-}
-
 // ordinal renders 1 as "1st", 11 as "11th", 22 as "22nd".
 func ordinal(n int) string {
 	suffix := "th"
@@ -379,13 +374,6 @@ func ordinal(n int) string {
 	return fmt.Sprintf("%d%s", n, suffix)
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
 // formatAge renders a duration in days and hours: "9 days", "7 days 3 hours",
 // "5 hours", "less than an hour". Negative ages (push time after now) read as
 // "less than an hour".
@@ -395,11 +383,11 @@ func formatAge(d time.Duration) string {
 	case d < time.Hour:
 		return "less than an hour"
 	case days == 0:
-		return plural(hours, "hour")
+		return format.Count(hours, "hour", "hours")
 	case hours == 0:
-		return plural(days, "day")
+		return format.Count(days, "day", "days")
 	}
-	return plural(days, "day") + " " + plural(hours, "hour")
+	return format.Count(days, "day", "days") + " " + format.Count(hours, "hour", "hours")
 }
 
 // Impact is what a policy does to a repository: now, and later within a

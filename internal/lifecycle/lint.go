@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // Warning is a lint finding: a policy ECR accepts that probably does not do
@@ -494,7 +496,7 @@ func looksLikeRelease(entry string) bool {
 
 func shortAgeMessage(r Rule, entry string) string {
 	sel := r.Selection
-	days := plural(sel.CountNumber, "day")
+	days := format.Count(sel.CountNumber, "day", "days")
 	label := selectionLabel(sel)
 	if sel.CountType == CountTypeSinceImagePulled {
 		return fmt.Sprintf("this rule %ss %s images not pulled for %s, and %s looks like a release tag: a release production pulled once at deploy is archived %s later "+

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // ApplyOptions tune apply.
@@ -287,7 +289,7 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 			return "", err
 		}
 		if s.ExpectedImages != nil && n > *s.ExpectedImages {
-			return "", fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", images(n), *s.ExpectedImages)
+			return "", fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", format.Count(n, "image", "images"), *s.ExpectedImages)
 		}
 		_, err = c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, Force: s.Force})
 		return "", err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -59,7 +60,7 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 			if n := c.LifecycleImpact.NewlyExpired; n > 0 {
 				c.Requires = append(c.Requires, FlagAllowDeleteImages)
 				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) that the current policy keeps, %d of them at ECR's next evaluation (within 24 hours), the rest within 30 days",
-					images(n), HumanBytes(c.LifecycleImpact.NewlyExpiredBytes), c.LifecycleImpact.NewlyExpiredNow)
+					format.Count(n, "image", "images"), format.Bytes(c.LifecycleImpact.NewlyExpiredBytes), c.LifecycleImpact.NewlyExpiredNow)
 			}
 		}
 		p.Changes = append(p.Changes, c)
@@ -134,7 +135,7 @@ func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
 		c.Reason = "state: absent; the repository is empty"
 		return c
 	}
-	c.Reason = fmt.Sprintf("state: absent; deleting the repository destroys its %s", images(n))
+	c.Reason = fmt.Sprintf("state: absent; deleting the repository destroys its %s", format.Count(n, "image", "images"))
 	c.Requires = []string{FlagAllowDeleteImages}
 	return c
 }
@@ -157,7 +158,7 @@ func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepo
 	c.Reason = "encryption cannot be changed in place: the repository is deleted and created again"
 	c.Requires = []string{FlagAllowReplace}
 	if n > 0 {
-		c.Reason += fmt.Sprintf(", which destroys its %s", images(n))
+		c.Reason += fmt.Sprintf(", which destroys its %s", format.Count(n, "image", "images"))
 		c.Requires = append(c.Requires, FlagAllowDeleteImages)
 	} else {
 		c.Reason += " (it holds no images)"
@@ -231,21 +232,11 @@ func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *L
 		ArchiveWithin30Days:      im.TransitionLater,
 		ArchiveWithin30DaysBytes: im.TransitionLaterBytes,
 		PricePerGBMonthUSD:       opt.PricePerGBMonth,
-		MonthlySavingNowUSD:      roundCents(float64(im.ExpireNowBytes) / bytesPerGB * opt.PricePerGBMonth),
+		MonthlySavingNowUSD:      roundCents(float64(im.ExpireNowBytes) / format.BytesPerGB * opt.PricePerGBMonth),
 	}
 }
-
-// bytesPerGB: AWS bills storage per GB of 2^30 bytes.
-const bytesPerGB = 1 << 30
 
 func roundCents(usd float64) float64 { return math.Round(usd*100) / 100 }
-
-func images(n int) string {
-	if n == 1 {
-		return "1 image"
-	}
-	return fmt.Sprintf("%d images", n)
-}
 
 // createChanges lists every managed attribute as added.
 func (df *differ) createChanges(d *spec.Repository) []AttributeChange {

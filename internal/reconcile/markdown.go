@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // RenderMarkdown writes the plan as GitHub-flavoured markdown for a job
@@ -20,7 +22,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	}
 	b.WriteString("\n\n")
 	if !p.HasChanges {
-		fmt.Fprintf(&b, "**No changes.** The registry matches the configuration (%d managed %s).\n", len(p.Changes), plural(len(p.Changes), "repository", "repositories"))
+		fmt.Fprintf(&b, "**No changes.** The registry matches the configuration (%d managed %s).\n", len(p.Changes), format.Plural(len(p.Changes), "repository", "repositories"))
 	} else {
 		fmt.Fprintf(&b, "**Plan:** %d to add, %d to change, %d to destroy.\n\n", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
 		markdownTable(&b, p)
@@ -43,7 +45,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			names[i] = mdCode(n)
 		}
 		fmt.Fprintf(&b, "\n<details><summary>%d unmanaged %s (not in the spec, never touched)</summary>\n\n%s\n\n</details>\n",
-			len(p.Unmanaged), plural(len(p.Unmanaged), "repository", "repositories"), strings.Join(names, ", "))
+			len(p.Unmanaged), format.Plural(len(p.Unmanaged), "repository", "repositories"), strings.Join(names, ", "))
 	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
@@ -92,7 +94,7 @@ func markdownTable(b *bytes.Buffer, p *Plan) {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", mdCode(rc.Name), action, attrs)
 	}
 	if unchanged > 0 {
-		fmt.Fprintf(b, "\n%d %s unchanged.\n", unchanged, plural(unchanged, "repository", "repositories"))
+		fmt.Fprintf(b, "\n%d %s unchanged.\n", unchanged, format.Plural(unchanged, "repository", "repositories"))
 	}
 }
 

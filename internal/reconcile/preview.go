@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -110,11 +111,11 @@ func comparePreview(acted map[string]types.LifecyclePolicyPreviewResult, local [
 		localActs := d.Action != "keep"
 		switch {
 		case inPreview && !localActs:
-			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ECR would %s it (rule %d), ecrctl keeps it", shortDigestOf(d.Image.Digest), previewAction(r), aws.ToInt32(r.AppliedRulePriority)))
+			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ECR would %s it (rule %d), ecrctl keeps it", format.ShortDigest(d.Image.Digest), previewAction(r), aws.ToInt32(r.AppliedRulePriority)))
 		case !inPreview && localActs:
-			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ecrctl would %s it (rule %d), ECR keeps it", shortDigestOf(d.Image.Digest), d.Action, d.RulePriority))
+			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ecrctl would %s it (rule %d), ECR keeps it", format.ShortDigest(d.Image.Digest), d.Action, d.RulePriority))
 		case inPreview && (previewAction(r) != d.Action || int(aws.ToInt32(r.AppliedRulePriority)) != d.RulePriority):
-			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ECR: %s by rule %d, ecrctl: %s by rule %d", shortDigestOf(d.Image.Digest), previewAction(r), aws.ToInt32(r.AppliedRulePriority), d.Action, d.RulePriority))
+			pc.Disagreements = append(pc.Disagreements, fmt.Sprintf("%s: ECR: %s by rule %d, ecrctl: %s by rule %d", format.ShortDigest(d.Image.Digest), previewAction(r), aws.ToInt32(r.AppliedRulePriority), d.Action, d.RulePriority))
 		}
 	}
 	sort.Strings(pc.Disagreements)
@@ -129,13 +130,6 @@ func previewAction(r types.LifecyclePolicyPreviewResult) string {
 		return "expire"
 	}
 	return strings.ToLower(string(r.Action.Type))
-}
-
-func shortDigestOf(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }
 
 // unsupported reports whether err means the endpoint lacks the operation

@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // RenderJSON writes the plan as one JSON object (docs/plan-json.md).
@@ -49,7 +51,7 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 	// is megabytes of text that need not sit in memory at once.
 	b := bufio.NewWriter(w)
 	if !p.HasChanges {
-		fmt.Fprintf(b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), plural(len(p.Changes), "repository", "repositories"))
+		fmt.Fprintf(b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), format.Plural(len(p.Changes), "repository", "repositories"))
 	} else {
 		b.WriteString("ecrctl will perform the following actions:\n")
 		for _, rc := range p.Changes {
@@ -79,37 +81,16 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 // ImpactSentence says what a lifecycle change would do, in one line.
 func ImpactSentence(im *LifecycleImpact) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "would expire %d of %d %s (%s) now", im.ExpireNow, im.Images, plural(im.Images, "image", "images"), HumanBytes(im.ExpireNowBytes))
+	fmt.Fprintf(&b, "would expire %d of %d %s (%s) now", im.ExpireNow, im.Images, format.Plural(im.Images, "image", "images"), format.Bytes(im.ExpireNowBytes))
 	if im.ArchiveNow > 0 {
-		fmt.Fprintf(&b, " and archive %d (%s)", im.ArchiveNow, HumanBytes(im.ArchiveNowBytes))
+		fmt.Fprintf(&b, " and archive %d (%s)", im.ArchiveNow, format.Bytes(im.ArchiveNowBytes))
 	}
-	fmt.Fprintf(&b, "; %d more within 30 days (%s)", im.ExpireWithin30Days, HumanBytes(im.ExpireWithin30DaysBytes))
+	fmt.Fprintf(&b, "; %d more within 30 days (%s)", im.ExpireWithin30Days, format.Bytes(im.ExpireWithin30DaysBytes))
 	if im.ArchiveWithin30Days > 0 {
 		fmt.Fprintf(&b, ", %d more archived", im.ArchiveWithin30Days)
 	}
 	fmt.Fprintf(&b, "; saves about USD %.2f per month at USD %.2f per GB-month", im.MonthlySavingNowUSD, im.PricePerGBMonthUSD)
 	return b.String()
-}
-
-// HumanBytes prints a size in binary units, as the AWS console does.
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {

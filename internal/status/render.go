@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // RenderJSON writes the report as one JSON object.
@@ -26,15 +28,15 @@ func RenderText(w io.Writer, r *Report) error {
 		registry = "(empty)"
 	}
 	fmt.Fprintf(&b, "Registry %s in %s: %d %s from %s\n", registry, r.Region,
-		len(r.Repositories), plural(len(r.Repositories), "repository", "repositories"), r.Spec)
+		len(r.Repositories), format.Plural(len(r.Repositories), "repository", "repositories"), r.Spec)
 	for _, repo := range r.Repositories {
 		b.WriteString("\n")
 		writeRepo(&b, repo, r.Findings)
 	}
 	b.WriteString("\n")
 	t := r.Totals
-	fmt.Fprintf(&b, "Total: %d %s, %s in %d existing %s", t.Images, plural(t.Images, "image", "images"),
-		HumanBytes(t.SizeBytes), t.Existing, plural(t.Existing, "repository", "repositories"))
+	fmt.Fprintf(&b, "Total: %d %s, %s in %d existing %s", t.Images, format.Plural(t.Images, "image", "images"),
+		format.Bytes(t.SizeBytes), t.Existing, format.Plural(t.Existing, "repository", "repositories"))
 	if t.Missing > 0 {
 		fmt.Fprintf(&b, " (%d missing)", t.Missing)
 	}
@@ -43,7 +45,7 @@ func RenderText(w io.Writer, r *Report) error {
 	b.WriteString("  image sizes are summed, so layers that images share are counted once per image)\n")
 	if r.UnmanagedRepositories > 0 {
 		fmt.Fprintf(&b, "%d other %s in the registry %s not in %s and not counted.\n", r.UnmanagedRepositories,
-			plural(r.UnmanagedRepositories, "repository", "repositories"), plural(r.UnmanagedRepositories, "is", "are"), r.Spec)
+			format.Plural(r.UnmanagedRepositories, "repository", "repositories"), format.Plural(r.UnmanagedRepositories, "is", "are"), r.Spec)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -66,13 +68,13 @@ func writeRepo(b *strings.Builder, r Repository, findings bool) {
 		fmt.Fprintf(b, "  %-13s %s\n", key, fmt.Sprintf(format, args...))
 	}
 	row("images", "%d (%d tagged, %d untagged)", r.Images.Total, r.Images.Tagged, r.Images.Untagged)
-	row("size", "%s", HumanBytes(r.SizeBytes))
+	row("size", "%s", format.Bytes(r.SizeBytes))
 	if im := r.NewestImage; im != nil {
 		tags := "untagged"
 		if len(im.Tags) > 0 {
 			tags = strings.Join(im.Tags, ", ")
 		}
-		row("newest push", "%s  %s  %s", stamp(im.PushedAt), shortDigest(im.Digest), tags)
+		row("newest push", "%s  %s  %s", stamp(im.PushedAt), format.ShortDigest(im.Digest), tags)
 	} else {
 		row("newest push", "-")
 	}
@@ -162,30 +164,7 @@ func SeverityCounts(m map[string]int32) string {
 	return strings.Join(parts, ", ")
 }
 
-// HumanBytes renders a size in binary units: "512 B", "1.50 GiB".
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	v := float64(n) / unit
-	i := 0
-	for v >= unit && i < len(units)-1 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.2f %s", v, units[i])
-}
-
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func shortDigest(d string) string {
-	if len(d) > len("sha256:")+12 {
-		return d[:len("sha256:")+12]
-	}
-	return d
-}
 
 // price prints a price with at least two decimals and no float noise.
 func price(p float64) string {
@@ -195,11 +174,4 @@ func price(p float64) string {
 		s += strings.Repeat("0", 2-(len(s)-i-1))
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -37,13 +38,6 @@ var _ API = (*ecr.Client)(nil)
 // are only ever added.
 const FormatVersion = "1"
 
-// BytesPerGB is the gigabyte of the cost estimate: 1024^3 bytes, the unit
-// AWS storage prices are quoted per.
-const BytesPerGB = 1 << 30
-
-// DefaultPricePerGBMonth is ECR's standard storage price in USD.
-const DefaultPricePerGBMonth = 0.10
-
 // pageSize is the largest page DescribeImageScanFindings (and
 // DescribeImages, which reconcile.EachImage pages) allow: the fewest calls.
 const pageSize = 1000
@@ -58,7 +52,7 @@ type Options struct {
 	Parallelism int
 	// Findings also reads the newest image's scan findings.
 	Findings bool
-	// PricePerGBMonth is the USD price of one GB (BytesPerGB) stored a month.
+	// PricePerGBMonth is the USD price of one GB (format.BytesPerGB) stored a month.
 	PricePerGBMonth float64
 	// Progress, when set, is called (from several goroutines, one call at a
 	// time) as repositories are read.
@@ -543,7 +537,7 @@ func totals(repos []Repository, price float64) Totals {
 		t.Images += r.Images.Total
 		t.SizeBytes += r.SizeBytes
 	}
-	t.SizeGB = float64(t.SizeBytes) / BytesPerGB
+	t.SizeGB = float64(t.SizeBytes) / format.BytesPerGB
 	t.EstimatedMonthlyCost = t.SizeGB * price
 	return t
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -147,7 +148,7 @@ func collect(t *testing.T, c API, s *spec.File, opt Options) *Report {
 		opt.Region = "us-west-2"
 	}
 	if opt.PricePerGBMonth == 0 {
-		opt.PricePerGBMonth = DefaultPricePerGBMonth
+		opt.PricePerGBMonth = format.DefaultPricePerGBMonth
 	}
 	r, err := Collect(context.Background(), c, s, opt)
 	if err != nil {
@@ -477,12 +478,7 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
-func TestHumanBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 1 << 30: "1.00 GiB", 5 << 40: "5.00 TiB"} {
-		if got := HumanBytes(n); got != want {
-			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
+func TestPrice(t *testing.T) {
 	for p, want := range map[float64]string{0.1: "0.10", 0.125: "0.125", 1: "1.00", 0.0: "0.00"} {
 		if got := price(p); got != want {
 			t.Errorf("price(%v) = %q, want %q", p, got, want)
