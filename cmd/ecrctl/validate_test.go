@@ -54,3 +54,55 @@ func TestValidateStrictAcceptsTheCorrectedRegistry(t *testing.T) {
 		t.Fatalf("validate --strict on registry.yaml = %d:\n%s\n%s", code, out, errOut)
 	}
 }
+
+// archiveThenDeleteSpec holds, as YAML (JSON is YAML), the lifecycle policy
+// terraform-provider-aws's TestAccECRLifecyclePolicy_storageClass applies to
+// AWS: two tagStatus any rules, one per storage class.
+const archiveThenDeleteSpec = `version: 1
+lifecyclePolicies:
+  archive-then-delete: {
+    "rules": [
+      {
+        "rulePriority": 1,
+        "description": "Archive images not pulled in 90 days",
+        "selection": {
+          "tagStatus": "any",
+          "countType": "sinceImagePulled",
+          "countUnit": "days",
+          "countNumber": 90
+        },
+        "action": {
+          "type": "transition",
+          "targetStorageClass": "archive"
+        }
+      },
+      {
+        "rulePriority": 2,
+        "description": "Delete images archived for more than 365 days",
+        "selection": {
+          "tagStatus": "any",
+          "storageClass": "archive",
+          "countType": "sinceImageTransitioned",
+          "countUnit": "days",
+          "countNumber": 365
+        },
+        "action": {
+          "type": "expire"
+        }
+      }
+    ]
+  }
+repositories:
+  - name: app
+    lifecyclePolicy: archive-then-delete
+`
+
+// Validate (with lint, --strict) accepts the archive-then-delete policy
+// ECR accepts.
+func TestValidateStrictAcceptsArchiveThenDelete(t *testing.T) {
+	h := newHarness(t, archiveThenDeleteSpec)
+	code, out, errOut := h.run("", false, "validate", "--strict")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("validate --strict = %d:\n%s\n%s", code, out, errOut)
+	}
+}

@@ -296,6 +296,8 @@ func TestLifecyclePolicyValidation(t *testing.T) {
 		"two untagged":      `{"rules": [` + rule(1, untagged) + `,` + rule(2, untagged) + `]}`,
 		"too many wildcard": `{"rules": [` + rule(1, `{"tagStatus": "tagged", "tagPatternList": ["a*b*c*d*e*"], "countType": "imageCountMoreThan", "countNumber": 1}`) + `]}`,
 		"too short":         `{"rules": []}`,
+		"pulled expire":     `{"rules": [` + rule(1, `{"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 90}`) + `]}`,
+		"archive 30 days":   `{"rules": [` + rule(1, `{"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 30}`) + `]}`,
 	}
 	for name, text := range bad {
 		_, err := f.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("app"), LifecyclePolicyText: aws.String(text)})
@@ -308,9 +310,15 @@ func TestLifecyclePolicyValidation(t *testing.T) {
 			t.Errorf("%s: error %T %v, want InvalidParameterException", name, err, err)
 		}
 	}
-	good := `{"rules": [` + rule(1, untagged) + `,` + rule(2, anyRule) + `]}`
-	if _, err := f.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("app"), LifecyclePolicyText: aws.String(good)}); err != nil {
-		t.Errorf("valid policy rejected: %v", err)
+	// The last: terraform-provider-aws TestAccECRLifecyclePolicy_storageClass,
+	// which AWS accepts (an any rule is last within its storage class).
+	archiveThenDelete := `{"rules": [` +
+		`{"rulePriority": 1, "description": "Archive images not pulled in 90 days", "selection": {"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 90}, "action": {"type": "transition", "targetStorageClass": "archive"}},` +
+		`{"rulePriority": 2, "description": "Delete images archived for more than 365 days", "selection": {"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 365}, "action": {"type": "expire"}}]}`
+	for _, good := range []string{`{"rules": [` + rule(1, untagged) + `,` + rule(2, anyRule) + `]}`, archiveThenDelete} {
+		if _, err := f.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("app"), LifecyclePolicyText: aws.String(good)}); err != nil {
+			t.Errorf("valid policy rejected: %v\n%s", err, good)
+		}
 	}
 }
 

@@ -115,7 +115,8 @@ func normalizeLifecycle(text string) (string, error) {
 	seenPrio := map[int64]bool{}
 	prefixSets := map[string]int64{}
 	untagged := map[string]int64{}
-	var anyPrio []int64
+	anyPrio := map[int64]string{} // priority of each any rule -> its storage class
+	maxPrio := map[string]int64{} // highest priority per storage class
 	for i, rr := range rawRules {
 		rule, ok := rr.(map[string]any)
 		if !ok {
@@ -165,6 +166,7 @@ func normalizeLifecycle(text string) (string, error) {
 			}
 			storage = s
 		}
+		maxPrio[storage] = max(maxPrio[storage], prio)
 		if hasPrefix {
 			list, ok := stringList(sel["tagPrefixList"])
 			if !ok {
@@ -196,7 +198,7 @@ func normalizeLifecycle(text string) (string, error) {
 			untagged[storage] = prio
 		}
 		if status == "any" {
-			anyPrio = append(anyPrio, prio)
+			anyPrio[prio] = storage
 		}
 		countType, _ := asString(sel["countType"])
 		unit, hasUnit := sel["countUnit"]
@@ -232,14 +234,20 @@ func normalizeLifecycle(text string) (string, error) {
 		default:
 			return "", lifecycleError("rule %d: action type must be expire or transition", prio)
 		}
+		n, _ := asInt(sel["countNumber"])
+		switch {
+		case countType == "sinceImagePulled" && actType != "transition":
+			return "", lifecycleError("rule %d: sinceImagePulled is only valid with action transition", prio)
+		case countType == "sinceImageTransitioned" && (actType != "expire" || n < 90):
+			return "", lifecycleError("rule %d: sinceImageTransitioned needs action expire and at least 90 days", prio)
+		}
 		rules = append(rules, ruleInfo{prio: prio, body: rule})
 	}
-	var maxPrio int64
-	for p := range seenPrio {
-		maxPrio = max(maxPrio, p)
-	}
-	for _, p := range anyPrio {
-		if p != maxPrio {
+	// An any rule is last among the rules of its storage class: AWS accepts
+	// a standard any rule before an archive one (terraform-provider-aws
+	// TestAccECRLifecyclePolicy_storageClass).
+	for p, class := range anyPrio {
+		if p != maxPrio[class] {
 			return "", lifecycleError("rule %d: a rule with tagStatus any must have the highest rulePriority", p)
 		}
 	}

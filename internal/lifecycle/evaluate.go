@@ -57,6 +57,10 @@ const day = 24 * time.Hour
 //     selection can never be acted on by a lower-priority rule, even when the
 //     matching rule keeps it, so at most one rule (the first that matches)
 //     expires or transitions an image.
+//   - A rule sees only images of its storage class (standard unless it says
+//     archive), so a standard "any" rule never claims an archived image: in
+//     the published archive-then-delete policy the archive rule comes after
+//     the standard "any" rule and still acts.
 //   - A multi-entry tagPrefixList/tagPatternList is an AND: every entry must
 //     match at least one tag. Patterns support '*' only; a prefix is literal.
 //   - imageCountMoreThan orders images newest to oldest by push time and

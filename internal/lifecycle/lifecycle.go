@@ -3,8 +3,9 @@
 // (Evaluate, ImpactOf) and lints policies ECR accepts but that probably do
 // not mean what their author meant (Lint).
 //
-// The authority for every rule here is /work/shared/ECR-SEMANTICS.md section 1.
-// Rules that the notes mark as inferences are marked the same way below.
+// Every rule here comes from ECR's documentation or from a policy known to
+// be applied to ECR; docs/validation-sources.md lists each with its source.
+// Rules that are only inferences are marked the same way below.
 package lifecycle
 
 import (

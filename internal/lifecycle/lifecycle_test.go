@@ -201,8 +201,14 @@ func TestValidate(t *testing.T) {
 		{name: "transition after push age", policy: pol(with(transitionPulled(1, "v"), func(r *Rule) { r.Selection.CountType = "sinceImagePushed" }))},
 
 		// tagStatus any must have the highest rulePriority.
-		{name: "any rule not last", policy: pol(anyRule(10), keepTagged(20, "v")), wantPath: "rules[0].rulePriority", wantMsg: "highest rulePriority in the policy, but 10 is lower than 20"},
+		// tagStatus any must have the highest rulePriority of its storage class.
+		{name: "any rule not last", policy: pol(anyRule(10), keepTagged(20, "v")), wantPath: "rules[0].rulePriority", wantMsg: "highest rulePriority of the rules in its storage class (standard), but 10 is lower than 20"},
 		{name: "any rule last, listed first", policy: pol(anyRule(30), keepTagged(20, "v"), untagged(10))},
+		{name: "standard any rule before an archive rule", policy: pol(anyRule(10), archiveExpire(20, "v"))},
+		{name: "archive any rule before a standard rule", policy: pol(with(archiveExpire(10), func(r *Rule) { r.Selection.TagStatus = "any" }), keepTagged(20, "v"))},
+		{name: "archive any rule not last in archive", policy: pol(with(archiveExpire(10), func(r *Rule) { r.Selection.TagStatus = "any" }), archiveExpire(20, "v")),
+			wantPath: "rules[0].rulePriority", wantMsg: "its storage class (archive), but 10 is lower than 20"},
+		{name: "two standard any rules", policy: pol(anyRule(10), with(anyRule(20), func(r *Rule) { r.Selection.CountNumber = 5 })), wantPath: "rules[0].rulePriority", wantMsg: "10 is lower than 20"},
 
 		// Same prefix set in one storage class.
 		{name: "same prefix set", policy: pol(keepTagged(1, "b", "a"), keepTagged(2, "a", "b", "a")), wantPath: "rules[1].selection.tagPrefixList", wantMsg: "rules[0] already selects the same tagPrefixList in storage class standard"},
@@ -219,12 +225,16 @@ func TestValidate(t *testing.T) {
 		{name: "untagged in standard and archive", policy: pol(untagged(1), with(archiveExpire(2), func(r *Rule) { r.Selection.TagStatus = "untagged" }))},
 		{name: "untagged then any does not count as two", policy: pol(untagged(1), anyRule(2))},
 
-		// Inference: sinceImagePulled only with transition.
-		{name: "sinceImagePulled with expire is only a lint warning", policy: pol(with(transitionPulled(1, "v"), func(r *Rule) { r.Action = Action{Type: "expire"} }))},
+		// sinceImagePulled only with transition (lifecycle_policy_examples).
+		{name: "sinceImagePulled with expire", policy: pol(with(transitionPulled(1, "v"), func(r *Rule) { r.Action = Action{Type: "expire"} })),
+			wantPath: "rules[0].action.type", wantMsg: "sinceImagePulled is only valid with action type transition"},
+		// imageCountMoreThan may archive too ("expired or archived").
+		{name: "transition by count", policy: pol(with(transitionPulled(1, "v"), func(r *Rule) { r.Selection.CountType, r.Selection.CountUnit = "imageCountMoreThan", "" }))},
 
-		// Inference: sinceImageTransitioned only with expire, countNumber >= 90.
+		// sinceImageTransitioned only with expire, countNumber >= 90 (lifecycle_policy_examples).
 		{name: "sinceImageTransitioned with transition", policy: pol(with(archiveExpire(1, "v"), func(r *Rule) { r.Action = Action{Type: "transition", TargetStorageClass: "archive"} })), wantPath: "rules[0].action.type", wantMsg: "sinceImageTransitioned is only valid with action type expire"},
-		{name: "sinceImageTransitioned under 90 days is only a lint warning", policy: pol(with(archiveExpire(1, "v"), func(r *Rule) { r.Selection.CountNumber = 89 }))},
+		{name: "sinceImageTransitioned under 90 days", policy: pol(with(archiveExpire(1, "v"), func(r *Rule) { r.Selection.CountNumber = 89 })),
+			wantPath: "rules[0].selection.countNumber", wantMsg: "countNumber 89 is below the archive storage class's 90-day minimum"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,11 +40,10 @@ const (
 	// WarnShortReleaseAge: a since* rule of fewer than ShortAgeDays days on
 	// tags that look like releases.
 	WarnShortReleaseAge = "release-short-age"
-	// WarnUnconfirmed: a rule ECR may reject, by rules inferred from its
-	// documentation but not confirmed (ECR-SEMANTICS.md §1): sinceImagePulled
-	// with expire, sinceImageTransitioned under 90 days, two rules with the
-	// same pattern set. Warnings, not errors, so a policy ECR accepts can
-	// still be managed.
+	// WarnUnconfirmed: a rule ECR may reject, by a rule inferred from its
+	// documentation but not confirmed: two rules of one storage class with
+	// the same pattern set (the docs say so of prefix sets only). A warning,
+	// not an error, so a policy ECR accepts can still be managed.
 	WarnUnconfirmed = "unconfirmed-rule"
 )
 
@@ -95,8 +94,12 @@ func Lint(name string, p Policy) []Warning {
 		}
 
 		// WarnAnyCountNoKeep
+		// Only a tagged rule of the same storage class protects anything:
+		// rules select images of their own class only.
 		if sel.TagStatus == TagStatusAny && sel.CountType == CountTypeImageCountMoreThan && r.Action.Type == ActionExpire &&
-			!slices.ContainsFunc(rules[:i], func(h Rule) bool { return h.Selection.TagStatus == TagStatusTagged }) {
+			!slices.ContainsFunc(rules[:i], func(h Rule) bool {
+				return h.Selection.TagStatus == TagStatusTagged && storageClass(h.Selection.StorageClass) == storageClass(sel.StorageClass)
+			}) {
 			add(WarnAnyCountNoKeep,
 				"tagStatus any with imageCountMoreThan %d expires every image past the %d newest whatever its tags: "+
 					"releases, images production runs now and CI builds share one count, so a burst of pushes expires the release that is deployed. "+
@@ -107,12 +110,6 @@ func Lint(name string, p Policy) []Warning {
 		}
 
 		// WarnUnconfirmed
-		if sel.CountType == CountTypeSinceImagePulled && r.Action.Type == ActionExpire {
-			add(WarnUnconfirmed, "countType sinceImagePulled with action expire: ECR's documentation pairs sinceImagePulled with transition; ECR may reject this rule. Use transition with targetStorageClass \"archive\", or sinceImagePushed")
-		}
-		if sel.CountType == CountTypeSinceImageTransitioned && sel.CountNumber >= 1 && sel.CountNumber < MinArchiveDays {
-			add(WarnUnconfirmed, "countNumber %d is below the %d-day minimum storage of the archive class; ECR may reject sinceImageTransitioned rules under %d days", sel.CountNumber, MinArchiveDays, MinArchiveDays)
-		}
 		if sel.TagStatus == TagStatusTagged && len(sel.TagPatternList) > 0 {
 			for _, prev := range rules[:i] {
 				if prev.Selection.TagStatus == TagStatusTagged && storageClass(prev.Selection.StorageClass) == storageClass(sel.StorageClass) &&

@@ -39,9 +39,15 @@ func (p Policy) Validate() []Issue {
 	}
 
 	// Cross-rule facts, gathered once so each issue can land on its rule.
-	maxPriority := p.Rules[0].RulePriority
+	// The highest priority is per storage class: a standard-class "any" rule
+	// may come before an archive-class rule (ECR accepts the published
+	// archive-then-delete policy, docs/validation-sources.md).
+	maxPriority := map[string]int{}
 	for _, r := range p.Rules {
-		maxPriority = max(maxPriority, r.RulePriority)
+		c := storageClass(r.Selection.StorageClass)
+		if m, ok := maxPriority[c]; !ok || r.RulePriority > m {
+			maxPriority[c] = r.RulePriority
+		}
 	}
 	firstWithPriority := map[int]int{}
 	// Keyed by storage class plus the canonical list; value is the first rule index.
@@ -65,8 +71,8 @@ func (p Policy) Validate() []Issue {
 		} else {
 			firstWithPriority[r.RulePriority] = i
 		}
-		if sel.TagStatus == TagStatusAny && r.RulePriority < maxPriority {
-			add(at+".rulePriority", "a tagStatus any rule must have the highest rulePriority in the policy, but %d is lower than %d; make it the last rule", r.RulePriority, maxPriority)
+		if m := maxPriority[storageClass(sel.StorageClass)]; sel.TagStatus == TagStatusAny && r.RulePriority < m {
+			add(at+".rulePriority", "a tagStatus any rule must have the highest rulePriority of the rules in its storage class (%s), but %d is lower than %d; make it the last %s rule", storageClass(sel.StorageClass), r.RulePriority, m, storageClass(sel.StorageClass))
 		}
 
 		// tagStatus and the tag lists
@@ -178,12 +184,19 @@ func (p Policy) Validate() []Issue {
 			add(at+".action.type", "action type %q is not valid; use expire or transition", act.Type)
 		}
 
-		// sinceImageTransitioned selects archived images; transitioning
-		// them to archive again is a contradiction. (Whether sinceImagePulled
-		// may expire, and the 90-day minimum, are only inferences from the
-		// docs: Lint reports those as WarnUnconfirmed.)
-		if sel.CountType == CountTypeSinceImageTransitioned && act.Type == ActionTransition {
+		// Count type and action pairs the ECR user guide rules out
+		// (lifecycle_policy_examples, docs/validation-sources.md):
+		// sinceImagePulled only archives, sinceImageTransitioned only expires,
+		// and not before the archive class's 90-day minimum. sinceImagePushed
+		// and imageCountMoreThan may do either.
+		switch {
+		case sel.CountType == CountTypeSinceImagePulled && act.Type == ActionExpire:
+			add(at+".action.type", "countType sinceImagePulled is only valid with action type transition (ECR cannot expire by pull time); archive with it, then expire from the archive with a sinceImageTransitioned rule, or expire by sinceImagePushed")
+		case sel.CountType == CountTypeSinceImageTransitioned && act.Type == ActionTransition:
 			add(at+".action.type", "countType sinceImageTransitioned is only valid with action type expire; archived images cannot transition again")
+		}
+		if sel.CountType == CountTypeSinceImageTransitioned && sel.CountNumber >= 1 && sel.CountNumber < MinArchiveDays {
+			add(at+".selection.countNumber", "countNumber %d is below the archive storage class's %d-day minimum; ECR rejects sinceImageTransitioned rules under %d days, use %d or more", sel.CountNumber, MinArchiveDays, MinArchiveDays, MinArchiveDays)
 		}
 	}
 	return issues
