@@ -135,6 +135,13 @@ type loader struct {
 	problems Problems
 	// hard counts problems check found that Decode would also fail on.
 	hard int
+	// repairs undo, after the top-level check, what made each hard problem
+	// (a value becomes null, a bad key is dropped), so Decode succeeds and
+	// the rest of the file is still validated: every problem, every run.
+	repairs []func()
+	// hardAt holds the places of hard problems; later findings there are
+	// consequences of the repair and are not reported.
+	hardAt map[[2]int]bool
 	// reported counts add calls, duplicates included, so callers can tell
 	// whether a step found anything.
 	reported int
@@ -153,6 +160,9 @@ func (l *loader) add(n *yaml.Node, field, msg string) {
 	p := Problem{File: l.name, Field: field, Message: msg}
 	if n != nil {
 		p.Line, p.Column = n.Line, n.Column
+		if l.hardAt[[2]int{n.Line, n.Column}] {
+			return // already reported there; this follows from the repair
+		}
 	}
 	l.addProblem(p)
 }
@@ -192,7 +202,7 @@ func (l *loader) parse(data []byte) *File {
 		l.yamlError(err, data)
 		return nil
 	}
-	if doc == nil || (doc.Kind == yaml.DocumentNode && len(doc.Content) == 0) {
+	if doc == nil {
 		l.add(nil, "", "file is empty; a spec needs at least `version: 1` and `repositories:`")
 		return nil
 	}
@@ -208,12 +218,15 @@ func (l *loader) parse(data []byte) *File {
 		l.add(root, "", "the top level must be a mapping with version, repositories, ...")
 		return nil
 	}
-	before, hard := l.reported, l.hard
-	l.check(root, reflect.TypeOf(rawFile{}), "")
-	if l.budget < 0 || l.hard > hard {
-		// Decode would fail on the same values (or expand the aliases).
-		return nil
+	before := l.reported
+	l.check(root, rawFileType, "")
+	if l.budget < 0 {
+		return nil // the aliases expand too far to look further
 	}
+	for _, repair := range l.repairs {
+		repair()
+	}
+	l.repairs = nil
 	var raw rawFile
 	if err := decode(root, &raw); err != nil {
 		if l.reported == before {
@@ -238,10 +251,11 @@ func decode(n *yaml.Node, out any) (err error) {
 	return n.Decode(out)
 }
 
-// decodeDocuments parses the first YAML document of data into a node tree,
-// and tells whether a second document follows. doc is nil for a stream with
-// no document (empty, or only comments). A second document that does not
-// parse is still reported as err.
+// decodeDocuments parses the first non-empty YAML document of data into a
+// node tree, and returns the next non-empty one as extra. Empty documents (a
+// trailing ---, or one holding only comments) are skipped. doc is nil for a
+// stream with no non-empty document. A later document that does not parse is
+// still reported as err.
 func decodeDocuments(data []byte) (doc, extra *yaml.Node, err error) {
 	defer func() {
 		// yaml.v3 recovers its own errors; anything else it panics with is a
@@ -251,21 +265,37 @@ func decodeDocuments(data []byte) (doc, extra *yaml.Node, err error) {
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var d yaml.Node
-	if err := dec.Decode(&d); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil, nil
+	for {
+		d := new(yaml.Node)
+		if err := dec.Decode(d); err != nil {
+			if errors.Is(err, io.EOF) {
+				return doc, nil, nil
+			}
+			return nil, nil, err
 		}
-		return nil, nil, err
+		if emptyDocument(d) {
+			continue
+		}
+		if doc != nil {
+			return doc, d, nil
+		}
+		doc = d
 	}
-	var x yaml.Node
-	switch err := dec.Decode(&x); {
-	case errors.Is(err, io.EOF):
-		return &d, nil, nil
-	case err != nil:
-		return nil, nil, err
+}
+
+// emptyDocument reports whether d holds nothing at all: not even an explicit
+// null (~ or null), a tag or an anchor.
+func emptyDocument(d *yaml.Node) bool {
+	if d.Kind == yaml.DocumentNode && len(d.Content) == 1 {
+		d = d.Content[0]
 	}
-	return &d, &x, nil
+	switch d.Kind {
+	case yaml.DocumentNode:
+		return len(d.Content) == 0
+	case yaml.ScalarNode:
+		return d.Value == "" && d.Style == 0 && d.Anchor == "" && d.ShortTag() == "!!null"
+	}
+	return false
 }
 
 // badChar finds the first character YAML does not allow in a stream (the
@@ -443,12 +473,14 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 			}
 			field = fmt.Sprintf("repositories[%d] (%s)", i, rr.Name)
 		}
-		switch rr.State {
-		case "", "present":
-		case "absent":
+		switch sn := child(node, "state"); {
+		case sn == nil, isNull(sn), rr.State == "present": // a null state is reported by check
+		case rr.State == "absent":
 			r.Absent = true
+		case rr.State == "":
+			l.add(sn, field+".state", "is empty; use present or absent, or remove the key (present is the default)")
 		default:
-			l.add(child(node, "state"), field+".state", fmt.Sprintf("%q is not a state; use present or absent", rr.State))
+			l.add(sn, field+".state", fmt.Sprintf("%q is not a state; use present or absent", rr.State))
 		}
 		l.checkSettings(node, field, &rr.rawSettings)
 		l.resolve(node, field, &r, &rr.rawSettings, &defaults, defaultsNode)
@@ -495,7 +527,9 @@ func (l *loader) checkSettings(node *yaml.Node, field string, s *rawSettings) {
 			}
 		case KMS, KMSDSSE:
 		case "":
-			l.add(en, field+".encryption.type", "missing; use AES256, KMS or KMS_DSSE")
+			if tn := child(en, "type"); tn == nil || !isNull(tn) { // a null type is reported by check
+				l.add(en, field+".encryption.type", "missing; use AES256, KMS or KMS_DSSE")
+			}
 		default:
 			l.add(child(en, "type"), field+".encryption.type", fmt.Sprintf("%q is not an encryption type; use AES256, KMS or KMS_DSSE", e.Type))
 		}
@@ -579,7 +613,8 @@ func (l *loader) resolve(node *yaml.Node, field string, r *Repository, s, d *raw
 			l.add(fNode, ffield,
 				fmt.Sprintf("filters only apply with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not %s; change imageTagMutability or remove the filters", *mut))
 		}
-	} else if len(filters) > 0 {
+	} else if len(filters) > 0 && !isNullNode(child(node, "imageTagMutability")) && !isNullNode(child(dnode, "imageTagMutability")) {
+		// (a null or unreadable mutability is reported by check)
 		l.add(fNode, ffield, "filters need imageTagMutability IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")
 	}
 	r.ScanOnPush = s.ScanOnPush
@@ -739,6 +774,10 @@ func (l *loader) namedPolicies(n *yaml.Node) map[string]*lifecycle.Policy {
 	}
 	for _, p := range l.checkedPairs(n, "lifecyclePolicies") {
 		field := "lifecyclePolicies." + p.k.Value
+		if p.k.Value == "" {
+			l.add(p.k, "lifecyclePolicies", "a policy name is empty; name the policy (repositories refer to it by name)")
+			continue
+		}
 		if p.k.Value == None {
 			l.add(p.k, field, "`none` is reserved (it means: no lifecycle policy); rename the policy")
 			continue
@@ -761,6 +800,10 @@ func (l *loader) lifecycleRef(n *yaml.Node, field string, named map[string]*life
 	case n.Kind == yaml.ScalarNode:
 		if n.Value == None {
 			return &LifecycleSetting{}, true
+		}
+		if n.Value == "" {
+			l.add(n, field, "is empty; give a name from lifecyclePolicies, an inline {rules: [...]}, or none")
+			return nil, true
 		}
 		p, ok := named[n.Value]
 		if !ok {

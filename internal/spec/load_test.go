@@ -152,6 +152,8 @@ func TestParseBadInput(t *testing.T) {
 			[]string{"registry.yaml:3:11: ", "repositories[0].name: ", "is empty"}, 0},
 		{"bad state", head + "    state: deleted\n",
 			[]string{"registry.yaml:4:12: ", "repositories[0] (app).state: ", `"deleted" is not a state`}, 0},
+		{"empty state", head + "    state: ''\n",
+			[]string{"registry.yaml:4:12: ", "repositories[0] (app).state: ", "is empty; use present or absent"}, 0},
 
 		// Tags.
 		{"too many tags", head + "    tags:\n" + manyTags("T", 51),
@@ -240,6 +242,10 @@ func TestParseBadInput(t *testing.T) {
 			[]string{"registry.yaml:6:22: ", "repositories[0] (app).lifecyclePolicy.rules[0].selection.countUnit: ", "needs countUnit"}, 0},
 		{"duplicate policy name", "version: 1\nlifecyclePolicies:\n  p: {rules: [" + okRule + "]}\n  p: {rules: [" + okRule + "]}\nrepositories: []\n",
 			[]string{"registry.yaml:4:3: ", "lifecyclePolicies.p: ", `key "p" appears twice (first at line 3)`}, 0},
+		{"policy named empty", "version: 1\nlifecyclePolicies:\n  '': {rules: [" + okRule + "]}\nrepositories: []\n",
+			[]string{"registry.yaml:3:3: ", "lifecyclePolicies: ", "a policy name is empty"}, 0},
+		{"empty policy reference", head + "    lifecyclePolicy: \"\"\n",
+			[]string{"registry.yaml:4:22: ", "repositories[0] (app).lifecyclePolicy: ", "is empty; give a name from lifecyclePolicies"}, 0},
 		{"policy named none", "version: 1\nlifecyclePolicies:\n  none: {rules: [" + okRule + "]}\nrepositories: []\n",
 			[]string{"registry.yaml:3:3: ", "lifecyclePolicies.none: ", "reserved"}, 0},
 		{"unknown lifecycle policy", "version: 1\nlifecyclePolicies:\n  keep: {rules: [" + okRule + "]}\n" + "repositories:\n  - name: app\n    lifecyclePolicy: kepe\n",
@@ -285,7 +291,14 @@ func TestParseBadInput(t *testing.T) {
 		{"empty", "", []string{"registry.yaml: ", "file is empty"}, 0},
 		{"blank", " \n\n\t\n", []string{"registry.yaml: ", "file is empty"}, 0},
 		{"comments only", "# version: 1\n", []string{"registry.yaml: ", "file is empty"}, 0},
-		{"document marker only", "---\n", []string{"registry.yaml:", "top level must be a mapping"}, 0},
+		{"document marker only", "---\n", []string{"registry.yaml: ", "file is empty"}, 0},
+		{"explicit null document", "--- ~\n", []string{"registry.yaml:1:5: ", "top level must be a mapping"}, 0},
+		{"second document is an explicit null", "version: 1\nrepositories: []\n--- ~\n",
+			[]string{"registry.yaml:3:1: ", "more than one YAML document"}, 0},
+		{"second document after an empty one", "version: 1\nrepositories: []\n---\n---\nregion: us-west-2\n",
+			[]string{"registry.yaml:4:1: ", "more than one YAML document"}, 0},
+		{"x- key below the top level", head + "    x-note: hi\n",
+			[]string{"registry.yaml:4:5: ", "repositories[0].x-note: ", `unknown key "x-note"`}, 0},
 		{"not UTF-8", "version: 1\nrepositories: [{name: caf\xe9}]\n", []string{"registry.yaml: ", "not valid UTF-8"}, 0},
 		{"two documents", "version: 1\nrepositories: []\n---\nversion: 1\nrepositories: []\n",
 			[]string{"registry.yaml:3:", "more than one YAML document"}, 0},
@@ -356,6 +369,72 @@ repositories:
 	}
 	if !strings.Contains(err.Error(), "\n") {
 		t.Errorf("Problems.Error() should list one problem per line: %q", err.Error())
+	}
+}
+
+// A problem that stops the value from being read (null, wrong kind,
+// duplicate key) does not hide the problems after it.
+func TestParseReportsProblemsAfterUnreadableValues(t *testing.T) {
+	text := `version: 1
+repositories:
+  - name: one
+    state: null
+  - name: two
+    state: Absent
+  - just-a-name
+  - name: three
+    scanOnPush: maybe
+    tags: {Team: [a]}
+    imageTagMutabilityExclusionFilters: [ok, [x], "a b"]
+  - name: four
+    state: present
+    state: absent
+    encryption: {type: [AES256]}
+  - name: five
+    state: ""
+    imageTagMutability: [IMMUTABLE]
+    access: {pull: [[x], "123"]}
+`
+	_, err := spec.Parse("r.yaml", []byte(text))
+	ps := problems(t, err)
+	want := []string{
+		"r.yaml:4:12: repositories[0].state: has no value",
+		`r.yaml:6:12: repositories[1] (two).state: "Absent" is not a state`,
+		"r.yaml:7:5: repositories[2]: must be a mapping",
+		"r.yaml:9:17: repositories[3].scanOnPush: must be true or false",
+		"r.yaml:10:18: repositories[3].tags.Team: must be a string",
+		"r.yaml:11:41: repositories[3] (three).imageTagMutabilityExclusionFilters: filters need imageTagMutability",
+		"r.yaml:11:46: repositories[3].imageTagMutabilityExclusionFilters[1]: must be a string",
+		`r.yaml:11:51: repositories[3] (three).imageTagMutabilityExclusionFilters[2]: "a b" is not a valid filter`,
+		"r.yaml:14:5: repositories[4].state: key \"state\" appears twice",
+		"r.yaml:15:24: repositories[4].encryption.type: must be a string",
+		"r.yaml:17:12: repositories[5] (five).state: is empty",
+		"r.yaml:18:25: repositories[5].imageTagMutability: must be a string",
+		"r.yaml:19:21: repositories[5].access.pull[0]: must be a string",
+		`r.yaml:19:26: repositories[5] (five).access.pull[1]: invalid principal "123"`,
+	}
+	if len(ps) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%v", len(ps), len(want), err)
+	}
+	for i, p := range ps {
+		if i < len(want) && !strings.HasPrefix(p.Error(), want[i]) {
+			t.Errorf("problem %d = %q\nwant prefix %q", i, p.Error(), want[i])
+		}
+	}
+}
+
+// Unreadable values outside repositories do not hide the repositories'
+// problems either.
+func TestParseReportsRepositoryProblemsAfterUnreadableTopLevel(t *testing.T) {
+	text := "version: [1]\ndefaults: {scanOnPush: maybe, tags: [a]}\nlifecyclePolicies: ~\nrepositories:\n  - name: Bad\n"
+	_, err := spec.Parse("r.yaml", []byte(text))
+	ps := problems(t, err)
+	var lines []int
+	for _, p := range ps {
+		lines = append(lines, p.Line)
+	}
+	if want := []int{1, 2, 2, 3, 5}; fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("problem lines = %v, want %v:\n%v", lines, want, err)
 	}
 }
 

@@ -23,6 +23,10 @@ const (
 	KMSDSSE = "KMS_DSSE"
 )
 
+// ExtensionPrefix starts the top-level keys ecrctl ignores, the usual home
+// for YAML anchors (x-defaults: &defaults {...}), as in Compose files.
+const ExtensionPrefix = "x-"
+
 // None is the value that says an optional policy must not exist.
 const None = "none"
 

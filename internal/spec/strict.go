@@ -11,8 +11,9 @@ import (
 )
 
 var (
-	nodeType = reflect.TypeOf(yaml.Node{})
-	anyType  = reflect.TypeOf((*any)(nil)).Elem()
+	rawFileType = reflect.TypeOf(rawFile{})
+	nodeType    = reflect.TypeOf(yaml.Node{})
+	anyType     = reflect.TypeOf((*any)(nil)).Elem()
 )
 
 // check walks a YAML node against the Go type it will be decoded into and
@@ -61,6 +62,9 @@ func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
 		fields := yamlFields(t)
 		for _, p := range l.checkedPairs(n, path) {
 			f, ok := fields[p.k.Value]
+			if !ok && t == rawFileType && strings.HasPrefix(p.k.Value, ExtensionPrefix) {
+				continue // a top-level x- key holds anchors for the rest of the file
+			}
 			if !ok {
 				l.add(p.k, join(path, p.k.Value), fmt.Sprintf("unknown key %q%s", p.k.Value, suggest(p.k.Value, fields)))
 				continue
@@ -95,6 +99,14 @@ func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
 		}
 		for i, c := range n.Content {
 			l.check(c, t.Elem(), path+"["+strconv.Itoa(i)+"]")
+			// Decode drops a null list element (of a struct, string, bool or
+			// number type), which would shift the indexes of the rest: after
+			// the repair, an element stands as its type's zero value.
+			l.repairs = append(l.repairs, func() {
+				if e := deref(c); e != nil && isNull(e) {
+					*e = zeroNode(t.Elem(), e)
+				}
+			})
 		}
 	default:
 		want := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false"}[t.Kind()]
@@ -123,20 +135,42 @@ func (l *loader) checkedPairs(n *yaml.Node, path string) []pair {
 		k, v := deref(n.Content[i]), n.Content[i+1]
 		switch {
 		case k == nil || k.Kind != yaml.ScalarNode:
-			l.addHard(n.Content[i], path, "a key must be a plain name, not a list or mapping")
+			l.addHardKey(n, n.Content[i], path, "a key must be a plain name, not a list or mapping")
 		case isMerge(k):
 			if !mergeable(v) {
-				l.addHard(k, join(path, "<<"), "a merge key (<<) must name a mapping or a list of mappings, e.g. <<: *defaults")
+				l.addHardKey(n, n.Content[i], join(path, "<<"), "a merge key (<<) must name a mapping or a list of mappings, e.g. <<: *defaults")
 			}
 		default:
 			if prev, dup := first[k.Value]; dup {
-				l.addHard(k, join(path, k.Value), fmt.Sprintf("key %q appears twice (first at line %d); keep one", k.Value, prev.Line))
+				l.addHardKey(n, n.Content[i], join(path, k.Value), fmt.Sprintf("key %q appears twice (first at line %d); keep one", k.Value, prev.Line))
 				continue
 			}
 			first[k.Value] = k
 		}
 	}
 	return pairs(n)
+}
+
+// zeroNode is a node that decodes to the zero value of t, at n's place.
+func zeroNode(t reflect.Type, n *yaml.Node) yaml.Node {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	z := yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		z.Kind, z.Tag = yaml.MappingNode, "!!map"
+	case reflect.Slice:
+		z.Kind, z.Tag = yaml.SequenceNode, "!!seq"
+	case reflect.String:
+		z.Tag = "!!str"
+	case reflect.Bool:
+		z.Tag, z.Value = "!!bool", "false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		z.Tag, z.Value = "!!int", "0"
+	}
+	return z
 }
 
 func mergeable(v *yaml.Node) bool {
@@ -158,10 +192,49 @@ func mergeable(v *yaml.Node) bool {
 	return false
 }
 
-// addHard adds a problem that Decode would also fail on.
+// addHard adds a problem that Decode would also fail on, and makes the
+// value null so that Decode, run after the check, can still read the rest.
 func (l *loader) addHard(n *yaml.Node, field, msg string) {
 	l.hard++
 	l.add(n, field, msg)
+	l.markHard(n)
+	l.repairs = append(l.repairs, func() {
+		if !isNull(n) {
+			*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+		}
+	})
+}
+
+// addHardKey adds a problem with key k of mapping m that Decode would also
+// fail on, and drops the key and its value so Decode can read the rest.
+func (l *loader) addHardKey(m, k *yaml.Node, field, msg string) {
+	at := k
+	if d := deref(k); d != nil {
+		at = d
+	}
+	l.hard++
+	l.add(at, field, msg)
+	l.markHard(at)
+	l.repairs = append(l.repairs, func() {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i] == k {
+				m.Content = append(m.Content[:i:i], m.Content[i+2:]...)
+				return
+			}
+		}
+	})
+}
+
+// markHard notes the place of a hard problem: what is found there later
+// follows from the repair and is not reported again.
+func (l *loader) markHard(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	if l.hardAt == nil {
+		l.hardAt = map[[2]int]bool{}
+	}
+	l.hardAt[[2]int{n.Line, n.Column}] = true
 }
 
 type pair struct{ k, v *yaml.Node }
@@ -223,6 +296,9 @@ func deref(n *yaml.Node) *yaml.Node {
 	}
 	return n
 }
+
+// isNullNode is isNull for a node that may be missing (nil).
+func isNullNode(n *yaml.Node) bool { return n != nil && isNull(n) }
 
 func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
@@ -466,6 +467,22 @@ repositories:
 	ps := problems(t, err)
 	if got := ps[0].Error(); !strings.HasPrefix(got, "registry.yaml:3:20: defaults.lifecyclePolicy: unknown lifecycle policy") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Top-level x- keys hold anchors and are otherwise ignored; empty
+// documents (a trailing ---) are ignored too.
+func TestExtensionKeysAndEmptyDocuments(t *testing.T) {
+	for _, text := range []string{
+		"version: 1\nx-defaults: &d {scanOnPush: true, tags: {Team: a}}\nx-unused: [1, {a: b}]\nrepositories:\n  - {<<: *d, name: app}\n",
+		"---\nversion: 1\nx-defaults: &d {scanOnPush: true, tags: {Team: a}}\nrepositories:\n  - <<: *d\n    name: app\n---\n",
+		"# leading\n---\n---\nversion: 1\nx-defaults: &d {scanOnPush: true, tags: {Team: a}}\nrepositories: [{<<: *d, name: app}]\n--- # end\n...\n---\n# nothing\n",
+	} {
+		f := mustParse(t, text)
+		want := []spec.Repository{{Name: "app", ScanOnPush: ptr(true), Tags: map[string]string{"Team": "a"}}}
+		if diff := cmp.Diff(want, f.Repositories, cmpopts.IgnoreFields(spec.Repository{}, "Line")); diff != "" {
+			t.Errorf("%q: mismatch (-want +got):\n%s", text, diff)
+		}
 	}
 }
 
