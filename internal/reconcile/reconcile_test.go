@@ -601,3 +601,51 @@ func TestKMSAliasesAreResolved(t *testing.T) {
 		t.Fatalf("unresolvable alias: changes %v, warnings %q", p.Summary, p.Warnings)
 	}
 }
+
+// An access block that grants nothing manages the policy: an out-of-band
+// public policy is planned for deletion and apply removes it.
+func TestEmptyAccessRemovesOutOfBandPolicy(t *testing.T) {
+	for _, access := range []string{"{}", "{pull: []}", "{pull: [], push: []}"} {
+		t.Run(access, func(t *testing.T) {
+			fake := ecrfake.New()
+			ctx := context.Background()
+			if _, err := fake.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: ptr("app")}); err != nil {
+				t.Fatal(err)
+			}
+			public := `{"Version":"2012-10-17","Statement":[{"Sid":"open","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`
+			if _, err := fake.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: ptr("app"), PolicyText: &public}); err != nil {
+				t.Fatal(err)
+			}
+			f, err := spec.Parse("r.yaml", []byte("version: 1\nrepositories:\n  - name: app\n    access: "+access+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := plan(t, fake, f, DiffOptions{})
+			if p.Summary != (Summary{Change: 1}) {
+				var b strings.Builder
+				_ = RenderText(&b, p, false)
+				t.Fatalf("summary = %+v, want one change:\n%s", p.Summary, b.String())
+			}
+			var b strings.Builder
+			if err := RenderText(&b, p, false); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "- repositoryPolicy = ") {
+				t.Errorf("the plan does not show the policy going:\n%s", b.String())
+			}
+			if steps := p.Changes[0].Steps; len(steps) != 1 || steps[0].Operation != "DeleteRepositoryPolicy" {
+				t.Errorf("steps = %+v, want one DeleteRepositoryPolicy", steps)
+			}
+			res := apply(t, fake, p)
+			if len(res.Failed) != 0 {
+				t.Fatalf("apply: %+v", res)
+			}
+			if st, _ := fake.Repository("app"); st.RepositoryPolicy != nil {
+				t.Fatalf("policy still there after apply: %s", *st.RepositoryPolicy)
+			}
+			if plan(t, fake, f, DiffOptions{}).HasChanges {
+				t.Fatal("not converged")
+			}
+		})
+	}
+}

@@ -703,7 +703,13 @@ func (l *loader) resolvePolicy(node *yaml.Node, field string, r *Repository, s, 
 		access, accessNode, accOwn = d.Access, child(dnode, "access"), false
 	}
 	hasAccess := access != nil && !access.IsZero()
+	if pol.node == nil && access == nil {
+		return // neither half is set: the policy is unmanaged
+	}
 	if pol.node == nil && !hasAccess {
+		// An access block that grants nothing still manages the policy:
+		// with no repositoryPolicy, the repository must have none.
+		r.Policy = &PolicySetting{}
 		return
 	}
 	if pol.node != nil && !pol.ok {

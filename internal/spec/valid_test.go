@@ -486,6 +486,40 @@ func TestExtensionKeysAndEmptyDocuments(t *testing.T) {
 	}
 }
 
+// An access block manages the repository policy even when it grants
+// nothing: with no repositoryPolicy, the repository must have none.
+func TestEmptyAccessMeansNoPolicy(t *testing.T) {
+	f := mustParse(t, `version: 1
+defaults:
+  access: {pull: ["123456789012"]}
+repositories:
+  - name: empty-block
+    access: {}
+  - name: empty-lists
+    access: {pull: [], push: []}
+  - name: inherits
+  - name: with-document
+    access: {}
+    repositoryPolicy: '{"Version":"2012-10-17","Statement":[{"Sid":"keep","Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"ecr:BatchGetImage"}]}'
+`)
+	for _, i := range []int{0, 1} {
+		if p := f.Repositories[i].Policy; p == nil || p.Document != nil {
+			t.Errorf("%s: Policy = %+v, want none (a setting with a nil document)", f.Repositories[i].Name, p)
+		}
+	}
+	if p := f.Repositories[2].Policy; p == nil || p.Document == nil {
+		t.Errorf("inherits: Policy = %+v, want the defaults' access statement", p)
+	}
+	if p := f.Repositories[3].Policy; p == nil || len(p.Document["Statement"].([]any)) != 1 {
+		t.Errorf("with-document: Policy = %+v, want the document alone", p)
+	}
+
+	f = mustParse(t, "version: 1\ndefaults:\n  access: {}\nrepositories:\n  - name: app\n")
+	if p := f.Repositories[0].Policy; p == nil || p.Document != nil {
+		t.Errorf("access: {} in defaults: Policy = %+v, want none", p)
+	}
+}
+
 func TestSHA256TracksBytes(t *testing.T) {
 	a := mustParse(t, "version: 1\nrepositories: []\n")
 	b := mustParse(t, "version: 1\nrepositories: []\n")
