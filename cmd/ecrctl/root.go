@@ -92,6 +92,7 @@ Exit codes:
 	root.AddCommand(newImportCmd(f, g), newOutputsCmd(f, g))
 	root.AddCommand(newStatusCmd(f, g), newLoginCmd(f, g))
 	root.AddCommand(newLifecycleCmd(f, g))
+	root.AddCommand(newSchemaCmd(f))
 	return root
 }
 

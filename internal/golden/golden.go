@@ -16,9 +16,16 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // Check compares got with testdata/name, or writes it there with -update.
 func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	CheckFile(t, filepath.Join("testdata", name), got)
+}
+
+// CheckFile compares got with the file at path (relative to the package),
+// or writes it there with -update: for committed copies outside testdata/,
+// such as docs generated from code.
+func CheckFile(t testing.TB, path string, got []byte) {
+	t.Helper()
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -31,6 +38,6 @@ func Check(t testing.TB, name string, got []byte) {
 		t.Fatalf("%v (run the tests with -update to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("testdata/%s differs (-want +got); run the tests with -update if the change is intended:\n%s", name, diff)
+		t.Errorf("%s differs (-want +got); run the tests with -update if the change is intended:\n%s", filepath.ToSlash(path), diff)
 	}
 }

@@ -1,0 +1,116 @@
+package spec
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ecrctl/ecrctl/internal/lifecycle"
+)
+
+// TestSchemaKeysMatchLoader keeps the hand-written schema in step with the
+// loader: at every level, the schema's properties are exactly the keys the
+// loader accepts (the yaml tags of the types check() walks, see strict.go).
+// A key added to the loader without the schema, or the other way round,
+// fails here.
+func TestSchemaKeysMatchLoader(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(schemaJSON, &root); err != nil {
+		t.Fatal(err)
+	}
+	defs := root["$defs"].(map[string]any)
+	resolve := func(n map[string]any) map[string]any {
+		for {
+			ref, ok := n["$ref"].(string)
+			if !ok {
+				return n
+			}
+			n = defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+		}
+	}
+	// yaml.Node fields are interpreted by hand in load.go; these say which
+	// Go type each one is decoded into, and where that is in the schema.
+	policyType := reflect.TypeOf(lifecycle.Policy{})
+	nodeFields := map[string]func(n map[string]any) (reflect.Type, map[string]any){
+		"lifecyclePolicies": func(n map[string]any) (reflect.Type, map[string]any) {
+			return policyType, resolve(n["additionalProperties"].(map[string]any))
+		},
+		"lifecyclePolicy": func(n map[string]any) (reflect.Type, map[string]any) {
+			for _, alt := range n["anyOf"].([]any) {
+				if a := resolve(alt.(map[string]any)); a["type"] == "object" {
+					return policyType, a
+				}
+			}
+			t.Fatal("lifecyclePolicy has no object alternative")
+			return nil, nil
+		},
+		"repositoryPolicy": nil, // a free-form IAM document
+	}
+	checked := 0
+	var walk func(path string, typ reflect.Type, n map[string]any)
+	walk = func(path string, typ reflect.Type, n map[string]any) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		n = resolve(n)
+		switch typ.Kind() {
+		case reflect.Slice:
+			walk(path+"[]", typ.Elem(), n["items"].(map[string]any))
+			return
+		case reflect.Map:
+			if ap, ok := n["additionalProperties"].(map[string]any); ok {
+				walk(path+".*", typ.Elem(), ap)
+			}
+			return
+		case reflect.Struct:
+		default:
+			return
+		}
+		if typ == nodeType {
+			return
+		}
+		fields := yamlFields(typ)
+		props, _ := n["properties"].(map[string]any)
+		var loaderKeys, schemaKeys []string
+		for k := range fields {
+			loaderKeys = append(loaderKeys, k)
+		}
+		for k := range props {
+			schemaKeys = append(schemaKeys, k)
+		}
+		sort.Strings(loaderKeys)
+		sort.Strings(schemaKeys)
+		if !slices.Equal(loaderKeys, schemaKeys) {
+			t.Errorf("%s: the loader accepts %v, the schema lists %v", path, loaderKeys, schemaKeys)
+		}
+		if n["additionalProperties"] != false {
+			t.Errorf("%s: the loader rejects unknown keys, the schema must say additionalProperties: false", path)
+		}
+		checked++
+		for k, f := range fields {
+			p, ok := props[k].(map[string]any)
+			if !ok {
+				continue
+			}
+			if f.Type == nodeType {
+				fn, known := nodeFields[k]
+				if !known {
+					t.Errorf("%s.%s is interpreted by hand; teach this test where it is in the schema", path, k)
+				} else if fn != nil {
+					ft, fn := fn(resolve(p))
+					walk(path+"."+k, ft, fn)
+				}
+				continue
+			}
+			walk(path+"."+k, f.Type, p)
+		}
+	}
+	walk("(top)", reflect.TypeOf(rawFile{}), root)
+	// top, defaults, repository, encryption x2, access x2, policy x3 with rule, selection, action.
+	if checked < 15 {
+		t.Errorf("compared %d mappings; the walk missed some", checked)
+	}
+}
