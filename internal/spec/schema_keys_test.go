@@ -109,6 +109,11 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		}
 	}
 	walk("(top)", reflect.TypeOf(rawFile{}), root)
+	// The loader ignores top-level keys that start with ExtensionPrefix.
+	pp, _ := root["patternProperties"].(map[string]any)
+	if _, ok := pp["^"+ExtensionPrefix]; !ok || len(pp) != 1 {
+		t.Errorf("top-level patternProperties = %v, want exactly ^%s (the keys the loader ignores)", pp, ExtensionPrefix)
+	}
 	// top, defaults, repository, encryption x2, access x2, policy x3 with rule, selection, action.
 	if checked < 15 {
 		t.Errorf("compared %d mappings; the walk missed some", checked)
