@@ -116,6 +116,9 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		}
 	}
 	if o.Out != "" {
+		if p.RegistryID == "" {
+			return fmt.Errorf("not saving the plan to %s: ecrctl could not tell which AWS account it was made for (the registry holds no repositories and ecr:DescribeRegistry was denied), and a saved plan must never apply to an account nobody reviewed. Allow ecr:DescribeRegistry and run plan again", o.Out)
+		}
 		// The saved plan names its spec relative to itself, so it can be
 		// applied from any directory, or from another checkout in CI.
 		saved := *p

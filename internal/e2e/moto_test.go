@@ -194,6 +194,9 @@ type env struct {
 	t    *testing.T
 	dir  string
 	home string
+	// other, when set, is a second moto (another account) that ecrctl and
+	// the checking clients talk to directly instead; no calls are recorded.
+	other string
 }
 
 func newEnv(t *testing.T) *env {
@@ -204,6 +207,14 @@ func newEnv(t *testing.T) *env {
 	calls.take()
 	e := &env{t: t, dir: t.TempDir(), home: t.TempDir()}
 	return e
+}
+
+// endpoint is def, or the other moto when the test switched to it.
+func (e *env) endpoint(def string) string {
+	if e.other != "" {
+		return e.other
+	}
+	return def
 }
 
 // writeFile writes name (relative to the test directory) and returns its path.
@@ -266,7 +277,7 @@ func (e *env) ecrctlIn(dir string, args ...string) result {
 		"HOME=" + e.home,
 		"AWS_ACCESS_KEY_ID=e2e-dummy",
 		"AWS_SECRET_ACCESS_KEY=e2e-dummy",
-		"AWS_ENDPOINT_URL=" + proxyURL,
+		"AWS_ENDPOINT_URL=" + e.endpoint(proxyURL),
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
 	var stdout, stderr bytes.Buffer
@@ -330,7 +341,7 @@ func (e *env) awsTry(args ...string) (stdout, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	full := append([]string{"ecr"}, args...)
-	full = append(full, "--endpoint-url", motoURL, "--region", region, "--output", "json")
+	full = append(full, "--endpoint-url", e.endpoint(motoURL), "--region", region, "--output", "json")
 	cmd := exec.CommandContext(ctx, "aws", full...)
 	cmd.Env = e.checkerEnv()
 	var o, s bytes.Buffer

@@ -240,6 +240,21 @@ func (f *Fake) PutImage(name string, img Image) {
 	r.images = append(r.images, &image{seq: f.seq, Image: img})
 }
 
+// RemoveImage deletes the image with digest from repository name behind
+// ecrctl's back (as another client would); it reports whether it was there.
+func (f *Fake) RemoveImage(name, digest string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.mustRepo(name)
+	for i, im := range r.images {
+		if im.Digest == digest {
+			r.images = append(r.images[:i], r.images[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // Images returns copies of the images in repository name, in push order.
 func (f *Fake) Images(name string) ([]Image, bool) {
 	f.mu.Lock()

@@ -284,14 +284,10 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 		}
 		return aws.ToString(out.Repository.RepositoryArn), nil
 	case OpDeleteRepository:
-		n, err := CountImages(ctx, c, repo)
-		if err != nil {
+		if err := checkImagesBeforeDelete(ctx, c, repo, s); err != nil {
 			return "", err
 		}
-		if s.ExpectedImages != nil && n > *s.ExpectedImages {
-			return "", fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", format.Count(n, "image", "images"), *s.ExpectedImages)
-		}
-		_, err = c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, Force: s.Force})
+		_, err := c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, Force: s.Force})
 		return "", err
 	case OpPutImageTagMutability:
 		_, err := c.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
@@ -338,6 +334,27 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 		return "", err
 	}
 	return "", fmt.Errorf("unknown operation %q in plan; the plan file may come from a newer ecrctl", s.Operation)
+}
+
+// checkImagesBeforeDelete reads the images again right before a delete: it
+// destroys exactly the images the plan showed, never an image pushed (or
+// put in the place of another) since.
+func checkImagesBeforeDelete(ctx context.Context, c ECRAPI, repo string, s Step) error {
+	now, err := ReadImageSet(ctx, c, repo)
+	if err != nil {
+		return err
+	}
+	saw := 0
+	if s.ExpectedImages != nil {
+		saw = *s.ExpectedImages
+	}
+	switch {
+	case s.ExpectedImagesSHA256 != "" && now.SHA256 != s.ExpectedImagesSHA256:
+		return fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d, and they are not the same images (some were pushed or deleted since); nothing was deleted. Run plan again and review the images it destroys", format.Count(now.Count, "image", "images"), saw)
+	case s.ExpectedImages != nil && now.Count > saw:
+		return fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", format.Count(now.Count, "image", "images"), saw)
+	}
+	return nil
 }
 
 func sdkFilters(filters []string) []types.ImageTagMutabilityExclusionFilter {

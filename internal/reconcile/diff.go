@@ -73,6 +73,9 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 		}
 	}
 	sort.Strings(p.Unmanaged)
+	if p.RegistryID == "" {
+		p.Warnings = append(p.Warnings, "the AWS account of this registry is unknown (it holds no repositories and ecr:DescribeRegistry was denied), so this plan cannot be saved or applied from a file; allow ecr:DescribeRegistry to save plans")
+	}
 	p.Allow(opt)
 	p.summarise()
 	return p
@@ -128,9 +131,9 @@ func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
 	if lr.ImageCount != nil {
 		n = *lr.ImageCount
 	}
-	c.ImageCount = &n
+	c.ImageCount, c.ImagesSHA256 = &n, lr.ImagesSHA256
 	c.Changes = []AttributeChange{{Path: "name", Before: lr.Name, After: nil}}
-	c.Steps = []Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}
+	c.Steps = []Step{deleteStep(n, lr)}
 	if n == 0 {
 		c.Reason = "state: absent; the repository is empty"
 		return c
@@ -146,7 +149,7 @@ func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepo
 	if lr.ImageCount != nil {
 		n = *lr.ImageCount
 	}
-	c.ImageCount = &n
+	c.ImageCount, c.ImagesSHA256 = &n, lr.ImagesSHA256
 	c.Changes = append(c.Changes, encryptionChanges(d.Encryption, lr)...)
 	for i := range c.Changes {
 		c.Changes[i].ForcesReplacement = true
@@ -175,8 +178,14 @@ func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepo
 	if carried.Tags == nil {
 		carried.Tags = userTags(lr.Tags)
 	}
-	c.Steps = append([]Step{{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n}}, df.createSteps(&carried, lr)...)
+	c.Steps = append([]Step{deleteStep(n, lr)}, df.createSteps(&carried, lr)...)
 	return c
+}
+
+// deleteStep deletes a repository holding n images, guarded by exactly the
+// images that were read: apply refuses to delete any others.
+func deleteStep(n int, lr *LiveRepository) Step {
+	return Step{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n, ExpectedImagesSHA256: lr.ImagesSHA256}
 }
 
 func hasPath(c ResourceChange, path string) bool {
@@ -202,6 +211,10 @@ func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *L
 			kept = lifecycle.ExpiredWithin(old, imgs, opt.Now, impactHorizon)
 		}
 	}
+	digests := make([]string, len(imgs))
+	for i, img := range imgs {
+		digests[i] = img.Digest
+	}
 	now := lifecycle.ExpiredWithin(p, imgs, opt.Now, 0)
 	within := lifecycle.ExpiredWithin(p, imgs, opt.Now, impactHorizon)
 	var newly, newlyNow int
@@ -222,6 +235,7 @@ func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *L
 		NewlyExpiredBytes:        newlyBytes,
 		EvaluatedAt:              opt.Now.UTC(),
 		Images:                   im.Images,
+		ImagesSHA256:             ImagesFingerprint(digests),
 		Bytes:                    im.Bytes,
 		ExpireNow:                im.ExpireNow,
 		ExpireNowBytes:           im.ExpireNowBytes,

@@ -68,10 +68,12 @@ func goldenLive() *Live {
 		liveRepo("re-encrypted", func(r *LiveRepository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.ScanOnPush = true
-			r.ImageCount = ptr(12)
+			r.ImageCount, r.ImagesSHA256 = ptr(12), ImagesFingerprint([]string{"sha256:golden"})
 			r.Tags = map[string]string{"Team": "platform"}
 		}),
-		liveRepo("retired", func(r *LiveRepository) { r.ImageCount = ptr(3) }),
+		liveRepo("retired", func(r *LiveRepository) {
+			r.ImageCount, r.ImagesSHA256 = ptr(3), ImagesFingerprint([]string{"sha256:retired"})
+		}),
 		liveRepo("in-sync", func(r *LiveRepository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.ScanOnPush = true

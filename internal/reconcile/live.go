@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,9 @@ type LiveRepository struct {
 	Policy             *string           `json:"repository_policy,omitempty"`
 	PolicyRead         bool              `json:"policy_read,omitempty"`
 	ImageCount         *int              `json:"image_count,omitempty"`
+	// ImagesSHA256 fingerprints the images (ImageDigests) where ImageCount
+	// is read: a delete or replacement is tied to exactly these images.
+	ImagesSHA256 string `json:"images_sha256,omitempty"`
 	// Images are read only for lifecycle impact; left out of the
 	// fingerprint so a push between plan and apply does not stale a plan
 	// that does not delete anything.
@@ -89,6 +93,14 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 	live := &Live{Region: opt.Region, RegistryID: registryID, Repos: repos}
 	if live.RegistryID, err = CheckAccount(ctx, client, f, registryID); err != nil {
 		return nil, err
+	}
+	if live.RegistryID == "" {
+		// A plan names the account it was made for, so a saved plan can
+		// never be applied to another one; only an empty registry without
+		// an account guard needs this call.
+		if live.RegistryID, err = describeRegistry(ctx, client); err != nil {
+			return nil, err
+		}
 	}
 
 	if err := resolveAliases(ctx, client, f, live); err != nil {
@@ -242,6 +254,28 @@ func CheckAccount(ctx context.Context, client ECRAPI, f *spec.File, registryID s
 	return registryID, nil
 }
 
+// describeRegistry asks ECR which account the credentials reach. Without
+// ecr:DescribeRegistry the id stays "": the plan says so in a warning, and
+// such a plan can be neither saved nor applied from a file.
+func describeRegistry(ctx context.Context, client ECRAPI) (string, error) {
+	out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+	switch {
+	case err == nil:
+		return aws.ToString(out.RegistryId), nil
+	case isAccessDenied(err):
+		return "", nil
+	}
+	return "", &OpError{Operation: "DescribeRegistry", Err: err, Doing: "finding the account of the empty registry"}
+}
+
+func isAccessDenied(err error) bool {
+	switch ErrorCode(err) {
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
+		return true
+	}
+	return false
+}
+
 func fromSDK(r types.Repository) *LiveRepository {
 	lr := &LiveRepository{
 		Name:               aws.ToString(r.RepositoryName),
@@ -312,20 +346,44 @@ func readPolicy(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 }
 
 func countImages(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
-	n, err := CountImages(ctx, c, lr.Name)
+	set, err := ReadImageSet(ctx, c, lr.Name)
 	if err != nil {
 		return err
 	}
-	lr.ImageCount = &n
+	lr.ImageCount, lr.ImagesSHA256 = &set.Count, set.SHA256
 	return nil
 }
 
-// CountImages counts a repository's images, archived ones included (they
+// ImageSet identifies the images a repository holds: how many, for people,
+// and a fingerprint of their digests, so that a delete destroys exactly the
+// images the plan showed and not others that took their place.
+type ImageSet struct {
+	Count  int
+	SHA256 string
+}
+
+// ReadImageSet reads a repository's images, archived ones included (they
 // are deleted with the repository too).
-func CountImages(ctx context.Context, c ECRAPI, repo string) (int, error) {
-	n := 0
-	err := EachImage(ctx, c, repo, "counting images in", func(types.ImageDetail) { n++ })
-	return n, err
+func ReadImageSet(ctx context.Context, c ECRAPI, repo string) (ImageSet, error) {
+	var digests []string
+	err := EachImage(ctx, c, repo, "reading the images of", func(d types.ImageDetail) {
+		digests = append(digests, aws.ToString(d.ImageDigest))
+	})
+	return ImageSet{Count: len(digests), SHA256: ImagesFingerprint(digests)}, err
+}
+
+// ImagesFingerprint is the SHA-256 of the sorted image digests, one per
+// line: equal exactly when the two sets of images are equal, whatever the
+// order ECR lists them in.
+func ImagesFingerprint(digests []string) string {
+	sorted := slices.Clone(digests)
+	slices.Sort(sorted)
+	h := sha256.New()
+	for _, d := range sorted {
+		h.Write([]byte(d))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ListImages reads every image of a repository (archived included) in the

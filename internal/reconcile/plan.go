@@ -70,11 +70,13 @@ type ResourceChange struct {
 	Blocked  bool     `json:"blocked"`
 	Requires []string `json:"requires,omitempty"`
 	Reason   string   `json:"reason,omitempty"`
-	// ImageCount is the number of images the repository held when planned;
+	// ImageCount is the number of images the repository held when planned,
+	// and ImagesSHA256 the fingerprint of their digests (ImagesFingerprint);
 	// set only for deletes and replacements.
-	ImageCount *int              `json:"image_count,omitempty"`
-	Changes    []AttributeChange `json:"changes"`
-	Steps      []Step            `json:"steps"`
+	ImageCount   *int              `json:"image_count,omitempty"`
+	ImagesSHA256 string            `json:"images_sha256,omitempty"`
+	Changes      []AttributeChange `json:"changes"`
+	Steps        []Step            `json:"steps"`
 	// LifecycleImpact estimates what a new lifecycle policy does to the
 	// images in the repository today; only on updates that change it.
 	LifecycleImpact *LifecycleImpact `json:"lifecycle_impact,omitempty"`
@@ -84,19 +86,22 @@ type ResourceChange struct {
 // semantics, against the repository's images. ECR applies policies within
 // 24 hours, so "now" means "at the next evaluation".
 type LifecycleImpact struct {
-	EvaluatedAt              time.Time `json:"evaluated_at"`
-	Images                   int       `json:"images"`
-	Bytes                    int64     `json:"bytes"`
-	ExpireNow                int       `json:"expire_now"`
-	ExpireNowBytes           int64     `json:"expire_now_bytes"`
-	ArchiveNow               int       `json:"archive_now"`
-	ArchiveNowBytes          int64     `json:"archive_now_bytes"`
-	ExpireWithin30Days       int       `json:"expire_within_30_days"`
-	ExpireWithin30DaysBytes  int64     `json:"expire_within_30_days_bytes"`
-	ArchiveWithin30Days      int       `json:"archive_within_30_days"`
-	ArchiveWithin30DaysBytes int64     `json:"archive_within_30_days_bytes"`
-	PricePerGBMonthUSD       float64   `json:"price_per_gb_month_usd"`
-	MonthlySavingNowUSD      float64   `json:"monthly_saving_now_usd"`
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	Images      int       `json:"images"`
+	// ImagesSHA256 fingerprints the images the estimate ran on: apply of a
+	// saved plan refuses when the repository holds other images now.
+	ImagesSHA256             string  `json:"images_sha256"`
+	Bytes                    int64   `json:"bytes"`
+	ExpireNow                int     `json:"expire_now"`
+	ExpireNowBytes           int64   `json:"expire_now_bytes"`
+	ArchiveNow               int     `json:"archive_now"`
+	ArchiveNowBytes          int64   `json:"archive_now_bytes"`
+	ExpireWithin30Days       int     `json:"expire_within_30_days"`
+	ExpireWithin30DaysBytes  int64   `json:"expire_within_30_days_bytes"`
+	ArchiveWithin30Days      int     `json:"archive_within_30_days"`
+	ArchiveWithin30DaysBytes int64   `json:"archive_within_30_days_bytes"`
+	PricePerGBMonthUSD       float64 `json:"price_per_gb_month_usd"`
+	MonthlySavingNowUSD      float64 `json:"monthly_saving_now_usd"`
 	// NewlyExpired counts the images the new policy destroys (now or within
 	// 30 days, if nothing is pushed) that the current policy would keep;
 	// more than zero blocks the change without --allow-delete-images.

@@ -407,7 +407,11 @@ repositories:
 	if im == nil || p.Changes[1].LifecycleImpact != nil {
 		t.Fatalf("impact on the wrong changes: %+v / %+v", im, p.Changes[1].LifecycleImpact)
 	}
-	want := LifecycleImpact{EvaluatedAt: now, Images: 6, Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
+	digests := []string{fmt.Sprintf("sha256:%064d", 9)}
+	for i := range 5 {
+		digests = append(digests, fmt.Sprintf("sha256:%064d", i))
+	}
+	want := LifecycleImpact{EvaluatedAt: now, Images: 6, ImagesSHA256: ImagesFingerprint(digests), Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
 		PricePerGBMonthUSD: 0.10, MonthlySavingNowUSD: 0.13,
 		// The untagged image expires under the current policy too: not new.
 		NewlyExpired: 3, NewlyExpiredNow: 3, NewlyExpiredBytes: 3 * (100 << 20)}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/ecrctl/ecrctl/internal/format"
 )
 
 // CheckSaved decides whether a saved plan may be executed now. fresh is the
@@ -24,9 +26,14 @@ func CheckSaved(saved, fresh *Plan) error {
 		return fmt.Errorf("plan is stale: %s changed since the plan was saved (or is not the spec the plan was made from); nothing was written. Run plan again", fresh.Fingerprint.SpecFile)
 	case saved.Region != fresh.Region:
 		return fmt.Errorf("plan is stale: it was made for region %s, but this run reaches %s; nothing was written. Use the plan's region or run plan again", saved.Region, fresh.Region)
-	case saved.RegistryID != "" && saved.RegistryID != fresh.RegistryID:
-		return fmt.Errorf("plan is stale: it was made for registry %s, but the credentials reach %s; nothing was written", saved.RegistryID, fresh.RegistryID)
-	case saved.Fingerprint.LiveSHA256 != fresh.Fingerprint.LiveSHA256:
+	}
+	if err := checkAccount(saved.RegistryID, fresh.RegistryID); err != nil {
+		return err
+	}
+	if err := checkImages(saved, fresh); err != nil {
+		return err
+	}
+	if saved.Fingerprint.LiveSHA256 != fresh.Fingerprint.LiveSHA256 {
 		return errors.New("plan is stale: live ECR changed since the plan was saved; nothing was written. Run plan again")
 	}
 	if len(saved.Changes) != len(fresh.Changes) {
@@ -44,6 +51,69 @@ func CheckSaved(saved, fresh *Plan) error {
 		}
 	}
 	return nil
+}
+
+// checkAccount refuses a plan for another account, and a plan that does
+// not say which account it is for: applied elsewhere, its creates and
+// deletes would land in a registry nobody reviewed.
+func checkAccount(saved, fresh string) error {
+	switch {
+	case saved == "":
+		return errors.New("refusing the saved plan: it does not record the AWS account it was made for (made by an older ecrctl, or ecr:DescribeRegistry was denied), so it could apply to any account; nothing was written. Run `ecrctl plan --out FILE` again with this ecrctl and ecr:DescribeRegistry allowed")
+	case fresh == "":
+		return fmt.Errorf("refusing the saved plan: it was made for account %s, and ecrctl cannot tell which account these credentials reach (the registry holds no repositories and ecr:DescribeRegistry was denied); nothing was written. Allow ecr:DescribeRegistry", saved)
+	case saved != fresh:
+		return fmt.Errorf("refusing the saved plan: it was made for account %s, but these credentials reach account %s; nothing was written. Use credentials for account %s, or run plan again against this account", saved, fresh, saved)
+	}
+	return nil
+}
+
+// checkImages refuses a plan whose deletes, replacements or reviewed
+// lifecycle estimates were made on other images than the repository holds
+// now: what apply destroys must be what the plan showed. It names the
+// repository, which the live fingerprint alone cannot.
+func checkImages(saved, fresh *Plan) error {
+	now := make(map[string]*ResourceChange, len(fresh.Changes))
+	for i := range fresh.Changes {
+		now[fresh.Changes[i].Address] = &fresh.Changes[i]
+	}
+	for _, s := range saved.Changes {
+		f := now[s.Address]
+		if f == nil {
+			continue // the change-by-change comparison reports it
+		}
+		if s.Is(Delete) || s.IsReplace() {
+			switch {
+			case s.ImagesSHA256 == "":
+				return notThisPlan(fmt.Sprintf("%s: it does not record which images the %s destroys", s.Address, destroyVerb(s)))
+			case f.ImagesSHA256 != s.ImagesSHA256:
+				return fmt.Errorf("refusing the saved plan: repository %q holds other images than the plan showed (%s then, %s now; images were pushed or deleted since), so the %s would destroy images nobody reviewed; nothing was written. Run plan again and review it",
+					s.Name, format.Count(deref(s.ImageCount), "image", "images"), format.Count(deref(f.ImageCount), "image", "images"), destroyVerb(s))
+			}
+		}
+		if si, fi := s.LifecycleImpact, f.LifecycleImpact; si != nil && fi != nil && si.ImagesSHA256 != fi.ImagesSHA256 {
+			if si.ImagesSHA256 == "" {
+				return notThisPlan(fmt.Sprintf("%s: its lifecycle impact does not record which images it was estimated on", s.Address))
+			}
+			return fmt.Errorf("refusing the saved plan: repository %q holds other images than the lifecycle impact in the plan was estimated on (%s then, %s now; images were pushed or deleted since), so the new lifecycle policy may expire images nobody reviewed; nothing was written. Run plan again and review its impact",
+				s.Name, format.Count(si.Images, "image", "images"), format.Count(fi.Images, "image", "images"))
+		}
+	}
+	return nil
+}
+
+func destroyVerb(c ResourceChange) string {
+	if c.IsReplace() {
+		return "replacement"
+	}
+	return "delete"
+}
+
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
 
 func notThisPlan(why string) error {

@@ -8,9 +8,11 @@ import (
 func TestCheckSaved(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n- name: bb\n  state: absent\n")
 	live := func() *Live {
-		return liveOf(liveRepo("aa", nil), liveRepo("bb", func(r *LiveRepository) { r.ImageCount = ptr(0) }), liveRepo("legacy", nil))
+		return liveOf(liveRepo("aa", nil), liveRepo("bb", func(r *LiveRepository) {
+			r.ImageCount, r.ImagesSHA256 = ptr(2), ImagesFingerprint([]string{"sha256:keep1", "sha256:keep2"})
+		}), liveRepo("legacy", nil))
 	}
-	fresh := Diff(f, live(), DiffOptions{})
+	fresh := Diff(f, live(), DiffOptions{AllowDeleteImages: true})
 	if err := CheckSaved(Diff(f, live(), DiffOptions{}), fresh); err != nil {
 		t.Fatalf("an identical plan is refused: %v", err)
 	}
@@ -22,11 +24,17 @@ func TestCheckSaved(t *testing.T) {
 		{"spec changed", func(p *Plan) { p.Fingerprint.SpecSHA256 = "x" }, "plan is stale: registry.yaml changed"},
 		{"live changed", func(p *Plan) { p.Fingerprint.LiveSHA256 = "x" }, "plan is stale: live ECR changed"},
 		{"other region", func(p *Plan) { p.Region = "eu-west-1" }, "made for region eu-west-1"},
-		{"other registry", func(p *Plan) { p.RegistryID = "999999999999" }, "made for registry 999999999999"},
+		{"other account", func(p *Plan) { p.RegistryID = "999999999999" }, "made for account 999999999999, but these credentials reach account 123456789012"},
+		{"no account recorded", func(p *Plan) { p.RegistryID = "" }, "does not record the AWS account it was made for"},
+		{"other images behind the delete", func(p *Plan) {
+			p.Changes[1].ImagesSHA256 = ImagesFingerprint([]string{"sha256:keep2", "sha256:new-important"})
+		}, `repository "bb" holds other images than the plan showed (2 images then, 2 images now`},
+		{"a delete that does not record its images", func(p *Plan) { p.Changes[1].ImagesSHA256 = "" }, "repository.bb: it does not record which images the delete destroys"},
 		{"a delete of an unmanaged repository added", func(p *Plan) {
-			p.Changes = append(p.Changes, ResourceChange{Address: "repository.legacy", Name: "legacy", Actions: []Action{Delete}, Steps: []Step{{Operation: OpDeleteRepository, Force: true}}})
+			p.Changes = append(p.Changes, ResourceChange{Address: "repository.legacy", Name: "legacy", Actions: []Action{Delete}, ImagesSHA256: "x", Steps: []Step{{Operation: OpDeleteRepository, Force: true}}})
 		}, "holds 3 resource changes, the spec gives 2"},
 		{"steps edited", func(p *Plan) { p.Changes[0].Steps[0].Operation = OpDeleteRepository }, "repository.aa: its API calls differ"},
+		{"expected images edited", func(p *Plan) { p.Changes[1].Steps[0].ExpectedImagesSHA256 = "x" }, "repository.bb: its API calls differ"},
 		{"delete turned into a no-op", func(p *Plan) { p.Changes[1].Actions = []Action{NoOp} }, "repository.bb: actions"},
 	}
 	for _, tt := range tests {
@@ -39,4 +47,12 @@ func TestCheckSaved(t *testing.T) {
 			}
 		})
 	}
+	t.Run("credentials whose account is unknown", func(t *testing.T) {
+		unknown := Diff(f, live(), DiffOptions{})
+		unknown.RegistryID = ""
+		err := CheckSaved(Diff(f, live(), DiffOptions{}), unknown)
+		if err == nil || !strings.Contains(err.Error(), "cannot tell which account these credentials reach") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

@@ -28,8 +28,10 @@ type Step struct {
 	Tags               map[string]string `json:"tags,omitempty"`
 	TagKeys            []string          `json:"tag_keys,omitempty"`
 	PolicyText         string            `json:"policy_text,omitempty"`
-	// Force and ExpectedImages guard DeleteRepository: apply counts images
-	// again and refuses when there are more than the plan showed.
-	Force          bool `json:"force,omitempty"`
-	ExpectedImages *int `json:"expected_images,omitempty"`
+	// Force, ExpectedImages and ExpectedImagesSHA256 guard DeleteRepository:
+	// apply reads the images again right before deleting and refuses when
+	// they are not exactly the ones the plan showed.
+	Force                bool   `json:"force,omitempty"`
+	ExpectedImages       *int   `json:"expected_images,omitempty"`
+	ExpectedImagesSHA256 string `json:"expected_images_sha256,omitempty"`
 }
