@@ -35,7 +35,10 @@ refuses unless --auto-approve is given.
 
 Given a PLAN_FILE saved by 'ecrctl plan --out', apply re-reads live state and
 refuses with "plan is stale" when the spec file or live ECR changed since the
-plan was made; otherwise it runs the saved steps (asking once on a terminal).
+plan was made. It also refuses a plan made for another AWS account (or one that
+records none), and a delete, replacement or reviewed lifecycle change when the
+repository now holds other images than the plan showed. Otherwise it runs the
+saved steps (asking once on a terminal).
 
 A plan with a blocked change (one that would destroy images) is refused
 before any write; the message names the flag that allows it.
