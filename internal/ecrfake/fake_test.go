@@ -692,3 +692,17 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("repositories = %d, writes = %d", n, f.Writes())
 	}
 }
+
+func TestRemoveImage(t *testing.T) {
+	f := ecrfake.New()
+	mustCreate(t, f, "app")
+	f.PutImage("app", ecrfake.Image{Digest: "sha256:one", Tags: []string{"keep1"}})
+	f.PutImage("app", ecrfake.Image{Digest: "sha256:two", Tags: []string{"keep2"}})
+	if !f.RemoveImage("app", "sha256:one") || f.RemoveImage("app", "sha256:one") {
+		t.Fatal("RemoveImage does not report whether the image was there")
+	}
+	out, err := f.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String("app")})
+	if err != nil || len(out.ImageDetails) != 1 || aws.ToString(out.ImageDetails[0].ImageDigest) != "sha256:two" {
+		t.Fatalf("after RemoveImage: %+v, %v", out, err)
+	}
+}
