@@ -33,10 +33,12 @@ lint:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/spec
 
-# Builds ecrctl, starts a local ECR emulator (moto) on a free port, runs
+# Builds ecrctl, starts a local ECR emulator on a free port (moto when
+# python3 can import it, else the in-memory fake served over ECR's JSON
+# protocol, which needs only Go; DEMO_BACKEND=moto|fake forces one), runs
 # plan, apply, plan on registry.yaml against it, and stops the emulator.
 demo: build
-	@bash internal/e2e/demo.sh $(BIN)
+	@GO=$(GO) bash internal/e2e/demo.sh $(BIN)
 
 # Not part of `make test`: ecrctl against moto behind a latency-injecting
 # proxy, beside an AWS CLI loop; writes bench/results.md.
