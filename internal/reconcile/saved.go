@@ -86,7 +86,7 @@ func checkImages(saved, fresh *Plan) error {
 			switch {
 			case s.ImagesSHA256 == "":
 				return notThisPlan(fmt.Sprintf("%s: it does not record which images the %s destroys", s.Address, destroyVerb(s)))
-			case f.ImagesSHA256 != s.ImagesSHA256:
+			case (f.Is(Delete) || f.IsReplace()) && f.ImagesSHA256 != s.ImagesSHA256:
 				return fmt.Errorf("refusing the saved plan: repository %q holds other images than the plan showed (%s then, %s now; images were pushed or deleted since), so the %s would destroy images nobody reviewed; nothing was written. Run plan again and review it",
 					s.Name, format.Count(deref(s.ImageCount), "image", "images"), format.Count(deref(f.ImageCount), "image", "images"), destroyVerb(s))
 			}

@@ -47,6 +47,14 @@ func TestCheckSaved(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the repository to delete is gone", func(t *testing.T) {
+		l := live()
+		delete(l.Repos, "bb")
+		err := CheckSaved(Diff(f, live(), DiffOptions{}), Diff(f, l, DiffOptions{}))
+		if err == nil || !strings.Contains(err.Error(), "plan is stale: live ECR changed") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("credentials whose account is unknown", func(t *testing.T) {
 		unknown := Diff(f, live(), DiffOptions{})
 		unknown.RegistryID = ""
