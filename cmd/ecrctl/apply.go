@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -72,7 +71,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	var saved *reconcile.Plan
 	if o.PlanFile != "" {
 		var err error
-		if saved, err = readSavedPlan(o.PlanFile); err != nil {
+		if saved, err = reconcile.ReadPlanFile(o.PlanFile); err != nil {
 			return err
 		}
 		// A saved plan names its spec relative to the plan file; -f wins.
@@ -83,7 +82,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 			}
 		}
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}
@@ -132,22 +131,6 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		return err
 	}
 	return reportApply(f, res)
-}
-
-func readSavedPlan(path string) (*reconcile.Plan, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the saved plan: %w", err)
-	}
-	defer fh.Close() //nolint:errcheck // read-only file
-	p, err := reconcile.ReadPlanJSON(fh)
-	if err != nil {
-		return nil, fmt.Errorf("reading the saved plan %s: %w; save one with `ecrctl plan --out FILE`", path, err)
-	}
-	if p.Fingerprint == nil {
-		return nil, fmt.Errorf("%s has no fingerprint, so ecrctl cannot tell whether it is stale; save the plan with `ecrctl plan --out FILE`", path)
-	}
-	return p, nil
 }
 
 // confirm asks for "yes". An interrupt while waiting cancels the apply: the

@@ -84,7 +84,7 @@ func runExplain(ctx context.Context, f *factory, g *globalOptions, o *explainOpt
 			return err
 		}
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}

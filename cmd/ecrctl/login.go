@@ -65,7 +65,7 @@ func runLogin(ctx context.Context, f *factory, g *globalOptions, o *loginOptions
 			return err
 		}
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func runOutputs(ctx context.Context, f *factory, g *globalOptions, o *outputsOpt
 	if o.Format == "github" && githubOutput == "" {
 		return errors.New("-o github appends to the file named by $GITHUB_OUTPUT, which is unset; run it in a GitHub Actions step or use -o env")
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}

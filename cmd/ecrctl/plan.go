@@ -78,7 +78,7 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	if o.Output != "text" && o.Output != "json" && o.Output != "markdown" {
 		return fmt.Errorf("-o %q is not a format; use text, json or markdown", o.Output)
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}

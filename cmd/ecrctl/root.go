@@ -97,8 +97,8 @@ Exit codes:
 }
 
 // loadSpec loads the spec and prints every problem; the caller exits 1.
-func loadSpec(f *factory, path string) (*spec.File, error) {
-	s, err := spec.Load(path)
+func loadSpec(ctx context.Context, f *factory, path string) (*spec.File, error) {
+	s, err := spec.LoadContext(ctx, path)
 	if err != nil {
 		var ps spec.Problems
 		if errors.As(err, &ps) {

@@ -87,7 +87,7 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if o.PricePerGBMonth < 0 {
 		return fmt.Errorf("--price-per-gb-month must not be negative, got %g", o.PricePerGBMonth)
 	}
-	s, err := loadSpec(f, g.File)
+	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {
 		return err
 	}

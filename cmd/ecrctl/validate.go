@@ -36,7 +36,7 @@ Exit codes:
   ecrctl validate --strict -f registries/prod.yaml   # in CI`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := loadSpec(f, g.File)
+			s, err := loadSpec(cmd.Context(), f, g.File)
 			if err != nil {
 				return err
 			}

@@ -1,13 +1,57 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 
 	"github.com/ecrctl/ecrctl/internal/format"
 )
+
+// MaxPlanFileSize bounds what apply reads from a saved plan, so a wrong or
+// hostile file cannot exhaust memory (decoding takes about three times the
+// file's size). A plan is far larger than its spec: creating one repository
+// with the seed's lifecycle and repository policies takes about 8.5 KB of
+// plan JSON, so 256 MiB holds a first apply of about 30,000 repositories.
+const MaxPlanFileSize = 256 << 20
+
+// ReadPlanFile reads a saved plan, refusing files over MaxPlanFileSize
+// before reading them (and, for pipes that report no size, after reading at
+// most one byte more than the limit).
+func ReadPlanFile(path string) (*Plan, error) { return readPlanFile(path, MaxPlanFileSize) }
+
+func readPlanFile(path string, limit int64) (*Plan, error) {
+	tooBig := func(size string) error {
+		return fmt.Errorf("the saved plan %s is %s, over the %d MiB limit for a plan file; it is not a plan saved by `ecrctl plan --out FILE`", path, size, limit>>20)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan: %w", err)
+	}
+	defer fh.Close() //nolint:errcheck // read-only file
+	if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		return nil, tooBig(fmt.Sprintf("%d bytes", st.Size()))
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooBig("larger than that")
+	}
+	p, err := ReadPlanJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan %s: %w; save one with `ecrctl plan --out FILE`", path, err)
+	}
+	if p.Fingerprint == nil {
+		return nil, fmt.Errorf("%s has no fingerprint, so ecrctl cannot tell whether it is stale; save the plan with `ecrctl plan --out FILE`", path)
+	}
+	return p, nil
+}
 
 // CheckSaved decides whether a saved plan may be executed now. fresh is the
 // plan computed just now from the same spec file. The saved plan must have

@@ -1,6 +1,10 @@
 package reconcile
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -63,4 +67,52 @@ func TestCheckSaved(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// A saved plan over the limit is refused before it is read: a 300 MB file
+// used to be read whole (over 800 MB of memory) before failing to decode.
+func TestReadPlanFileRefusesOversizedFiles(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.json")
+	fh, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: 300 MB on paper, nothing on disk.
+	if err := fh.Truncate(300 << 20); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = ReadPlanFile(big)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), big) || !strings.Contains(err.Error(), "314572800 bytes, over the 256 MiB limit") {
+		t.Fatalf("err = %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("refusing the file allocated %d bytes; it must not be read", grew)
+	}
+}
+
+func TestReadPlanFileRoundTrip(t *testing.T) {
+	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n")
+	p := Diff(f, liveOf(), DiffOptions{})
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPlanFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSaved(got, p); err != nil {
+		t.Fatalf("a plan read back is not the plan written: %v", err)
+	}
 }

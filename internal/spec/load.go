@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -99,6 +100,29 @@ func Load(path string) (*File, error) {
 		return fail(fmt.Sprintf("file is over the %d byte limit for a spec", MaxFileSize))
 	}
 	return Parse(path, data)
+}
+
+// LoadContext is Load that gives up when ctx ends. Opening or reading a
+// FIFO blocks until a writer appears (`-f <(cmd)` or a named pipe), and an
+// interrupt must still end the command promptly; the abandoned read ends
+// with the process. Non-regular files stay allowed because process
+// substitution is a legitimate way to pass a generated spec.
+func LoadContext(ctx context.Context, path string) (*File, error) {
+	type loaded struct {
+		f   *File
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		f, err := Load(path)
+		done <- loaded{f, err}
+	}()
+	select {
+	case r := <-done:
+		return r.f, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while reading the spec %s (a pipe or FIFO waits for its writer); nothing was done", path)
+	}
 }
 
 // pathErr drops the path from an *fs.PathError: Problem.File already names it.
