@@ -42,6 +42,14 @@ saved steps (asking once on a terminal).
 A plan with a blocked change (one that would destroy images) is refused
 before any write; the message names the flag that allows it.
 
+Interrupts: the first Ctrl-C or SIGTERM stops new calls; calls in flight
+finish and apply reports (exit 1); a second exits at once (exit 130). A
+replacement (--allow-replace) is the exception: before it deletes a
+repository it writes ecrctl-restore-<repository>.json to the current
+directory, and from then until the new repository has every carried-over
+setting no signal ends ecrctl (SIGKILL aside). If a call fails there, the
+file stays: 'ecrctl restore FILE' replays what is missing.
+
 Exit codes:
   0  applied, or nothing to do
   1  error, refused, or some changes failed (each failure is listed)`,
@@ -126,6 +134,8 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	opt := reconcile.DefaultApplyOptions()
 	opt.Parallelism = g.Parallelism
 	opt.Progress = f.IO.ErrOut
+	opt.Guard = f.Guard
+	opt.RestoreDir = "."
 	res, err := reconcile.Apply(ctx, client, p, opt)
 	if err != nil {
 		return err

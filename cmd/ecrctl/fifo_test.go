@@ -20,7 +20,7 @@ import (
 func TestValidateFromFIFOHonoursSIGTERM(t *testing.T) {
 	if fifo := os.Getenv("ECRCTL_FIFO_CHILD"); fifo != "" {
 		f := defaultFactory()
-		ctx, stop := interruptContext(f.IO)
+		ctx, _, stop := interruptContext(f.IO)
 		code := run(ctx, f, []string{"validate", "-f", fifo})
 		stop()
 		os.Exit(code)

@@ -6,16 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
-
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
 func main() {
 	f := defaultFactory()
-	ctx, stop := interruptContext(f.IO)
+	ctx, guard, stop := interruptContext(f.IO)
+	f.Guard = guard
 	code := run(ctx, f, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -42,29 +43,88 @@ func run(ctx context.Context, f *factory, args []string) int {
 	}
 }
 
-// interruptContext is cancelled by the first SIGINT or SIGTERM, so no new AWS
-// call starts while calls in flight finish; a second signal exits at once.
-func interruptContext(io *IOStreams) (context.Context, func()) {
+// interrupts turns SIGINT and SIGTERM into the command's cancellation. The
+// first signal cancels the context, so no new AWS call starts while calls in
+// flight finish; a second one exits at once with 130. While a replacement is
+// inside its window (from just before DeleteRepository is sent until the new
+// repository has every carried-over setting) no signal ends the process:
+// the signals are absorbed with one message, and an exit asked for meanwhile
+// happens when the last window closes. It is the reconcile.Guard that apply
+// reports its windows to.
+type interrupts struct {
+	errOut io.Writer
+	cancel context.CancelFunc
+	exit   func(code int)
+
+	mu          sync.Mutex
+	cancelled   bool // the first signal arrived
+	open        int  // replacement windows open
+	windowSaid  bool // the window message was printed
+	exitPending bool // a signal asked to exit while a window was open
+}
+
+const windowMessage = "A replacement is between deleting a repository and recreating it with its settings: ecrctl ignores Ctrl-C and SIGTERM until that is done (only SIGKILL stops it, and would leave the repository deleted; its restore file says how to recreate it)."
+
+// Enter implements reconcile.Guard.
+func (in *interrupts) Enter(string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.open++
+}
+
+// Leave implements reconcile.Guard.
+func (in *interrupts) Leave(string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.open--
+	if in.open == 0 && in.exitPending {
+		fmt.Fprintln(in.errOut, "The replacement is done; exiting now as asked. Run plan to see what was applied.")
+		in.exit(130)
+	}
+}
+
+func (in *interrupts) signal() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	first := !in.cancelled
+	if first {
+		in.cancelled = true
+		in.cancel()
+		fmt.Fprintln(in.errOut, "\nInterrupt received: finishing the calls in flight, starting no new ones. Interrupt again to exit at once.")
+	}
+	if in.open > 0 {
+		if !first {
+			in.exitPending = true
+		}
+		if !in.windowSaid {
+			in.windowSaid = true
+			fmt.Fprintln(in.errOut, windowMessage)
+		}
+		return
+	}
+	if !first {
+		fmt.Fprintln(in.errOut, "Exiting now; run plan to see what was applied.")
+		in.exit(130)
+	}
+}
+
+// interruptContext is cancelled by the first SIGINT or SIGTERM; see
+// interrupts for what later signals do.
+func interruptContext(io *IOStreams) (context.Context, *interrupts, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	in := &interrupts{errOut: io.ErrOut, cancel: cancel, exit: os.Exit}
+	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stopped := make(chan struct{})
 	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-			return
+		for {
+			select {
+			case <-sigs:
+				in.signal()
+			case <-stopped:
+				return
+			}
 		}
-		fmt.Fprintln(io.ErrOut, "\nInterrupt received: finishing the calls in flight, starting no new ones. Interrupt again to exit at once.")
-		cancel()
-		<-sigs
-		if reconcile.Replacing() {
-			// A replacement has deleted its repository: exiting now would
-			// leave it gone with its settings unrecorded.
-			fmt.Fprintln(io.ErrOut, "A replacement has deleted its repository and is creating the new one; waiting for it. Interrupt a third time to exit anyway.")
-			<-sigs
-		}
-		fmt.Fprintln(io.ErrOut, "Exiting now; run plan to see what was applied.")
-		os.Exit(130)
 	}()
-	return ctx, func() { signal.Stop(sigs); cancel() }
+	return ctx, in, func() { signal.Stop(sigs); close(stopped); cancel() }
 }

@@ -42,6 +42,9 @@ type globalOptions struct {
 type factory struct {
 	IO     *IOStreams
 	NewECR func(ctx context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error)
+	// Guard keeps the process alive while a replacement must not stop
+	// (main's signal handling); nil in tests that need none.
+	Guard reconcile.Guard
 }
 
 func defaultFactory() *factory {
@@ -91,7 +94,7 @@ Exit codes:
 	root.AddCommand(newValidateCmd(f, g), newPlanCmd(f, g), newApplyCmd(f, g), newVersionCmd(f))
 	root.AddCommand(newImportCmd(f, g), newOutputsCmd(f, g))
 	root.AddCommand(newStatusCmd(f, g), newLoginCmd(f, g))
-	root.AddCommand(newLifecycleCmd(f, g))
+	root.AddCommand(newLifecycleCmd(f, g), newRestoreCmd(f, g))
 	root.AddCommand(newSchemaCmd(f))
 	return root
 }

@@ -273,13 +273,7 @@ func (e *env) ecrctlIn(dir string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ecrctlBin, args...)
 	cmd.Dir = dir
-	cmd.Env = []string{
-		"HOME=" + e.home,
-		"AWS_ACCESS_KEY_ID=e2e-dummy",
-		"AWS_SECRET_ACCESS_KEY=e2e-dummy",
-		"AWS_ENDPOINT_URL=" + e.endpoint(proxyURL),
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
+	cmd.Env = e.ecrctlEnv(e.endpoint(proxyURL))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	calls.take()
@@ -294,6 +288,18 @@ func (e *env) ecrctlIn(dir string, args ...string) result {
 		e.t.Fatalf("running ecrctl %s: %v (context: %v)\n%s", strings.Join(args, " "), err, ctx.Err(), r)
 	}
 	return r
+}
+
+// ecrctlEnv is ecrctl's whole environment: dummy credentials, endpoint as
+// the ECR endpoint, no region, profile or config.
+func (e *env) ecrctlEnv(endpoint string) []string {
+	return []string{
+		"HOME=" + e.home,
+		"AWS_ACCESS_KEY_ID=e2e-dummy",
+		"AWS_SECRET_ACCESS_KEY=e2e-dummy",
+		"AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
 }
 
 // mustExit runs ecrctl and fails the test unless it exits with want.

@@ -8,12 +8,13 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ecrctl/ecrctl/internal/format"
@@ -28,6 +29,21 @@ type ApplyOptions struct {
 	// eventually consistent). The wait starts at ConsistencyDelay and doubles.
 	ConsistencyRetries int
 	ConsistencyDelay   time.Duration
+	// Guard, when set, is told when a replacement enters and leaves the
+	// window in which exiting would lose the repository or its settings.
+	Guard Guard
+	// RestoreDir is where a replacement writes its restore file before it
+	// deletes the repository; "" writes none (tests that do not need one).
+	RestoreDir string
+}
+
+// Guard keeps a process alive through a replacement's critical window. Enter
+// is called before DeleteRepository is sent; Leave after the last
+// carried-over setting is set, or after the restore file records what is
+// left. The CLI absorbs interrupts while any window is open.
+type Guard interface {
+	Enter(repository string)
+	Leave(repository string)
 }
 
 // DefaultApplyOptions are used by the CLI: up to about 30 s of waiting for a
@@ -73,7 +89,7 @@ func Apply(ctx context.Context, client ECRAPI, p *Plan, opt ApplyOptions) (*Resu
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		return nil, &BlockedError{Changes: blocked}
 	}
-	a := &applier{client: client, opt: opt}
+	a := &applier{client: client, opt: opt, region: p.Region, registryID: p.RegistryID}
 	res := &Result{}
 	outcomes := make([]outcome, len(p.Changes))
 	var g errgroup.Group
@@ -116,9 +132,11 @@ type outcome struct {
 }
 
 type applier struct {
-	client ECRAPI
-	opt    ApplyOptions
-	mu     sync.Mutex // serialises progress lines
+	client     ECRAPI
+	opt        ApplyOptions
+	region     string // for restore files
+	registryID string
+	mu         sync.Mutex // serialises progress lines
 }
 
 func (a *applier) progress(format string, args ...any) {
@@ -134,41 +152,29 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	if ctx.Err() != nil {
 		return outcome{notStarted: true}
 	}
+	if rc.IsReplace() {
+		return a.replace(ctx, rc)
+	}
 	// Calls run on a context that outlives an interrupt, so a call in flight
 	// completes and its result is known; interrupts are honoured between calls.
 	callCtx := context.WithoutCancel(ctx)
 	arn := rc.ARN
-	created, deleted := false, false
+	created := false
 	var done []string
-	// interruptible is the context whose cancellation stops the change
-	// between calls. Once a replacement has deleted the repository, nothing
-	// may stop it before the new one and its settings exist.
-	interruptible := ctx
 	a.progress("%s: %s...", rc.Address, verbing(rc))
-	for i, s := range rc.Steps {
-		if interruptible.Err() != nil {
+	for _, s := range rc.Steps {
+		if ctx.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
 			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
 		}
-		newARN, err := a.step(callCtx, interruptible, rc, s, arn, created, deleted)
+		newARN, err := a.step(callCtx, ctx, rc, s, arn, created, false)
 		if err != nil {
 			a.progress("%s: failed at %s", rc.Address, s.Operation)
-			if rc.IsReplace() && i > 0 {
-				err = replacementFailed(rc, i, created, err)
-			}
 			return outcome{done: done, err: err}
 		}
-		switch s.Operation {
-		case OpCreateRepository:
+		if s.Operation == OpCreateRepository {
 			created, arn = true, newARN
-		case OpDeleteRepository:
-			deleted = true
-			if rc.IsReplace() {
-				interruptible = callCtx
-				replacing.Add(1)
-				defer replacing.Add(-1)
-			}
 		}
 		done = append(done, s.Operation)
 	}
@@ -176,26 +182,138 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	return outcome{done: done}
 }
 
-// replacementFailed explains a replacement that stopped after the delete:
-// the next plan would only see a missing repository, so the settings that
-// were carried over are printed as the calls still to make.
-func replacementFailed(rc ResourceChange, failedAt int, created bool, err error) error {
-	remaining, _ := json.Marshal(rc.Steps[failedAt:])
-	op := &OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
-	what := "the old repository is already deleted and the new one not created. Fix the cause and run apply again to create it from the spec"
-	if created {
-		what = "the old repository was deleted and the new one created, but not all its settings were set. Fix the cause and run apply again to set what the spec manages"
+// replace deletes and recreates a repository. From just before the delete
+// is sent until the new repository has every carried-over setting, nothing
+// may stop it: the guard keeps the process alive, calls ignore interrupts,
+// and a restore file on disk records the calls that recreate it, so that
+// even a SIGKILL leaves a way back. The file is removed when the
+// replacement completes, and kept, with the error, when a call fails.
+func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
+	if len(rc.Steps) < 2 || rc.Steps[0].Operation != OpDeleteRepository || rc.Steps[1].Operation != OpCreateRepository {
+		return outcome{err: &OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing",
+			Err: errors.New("a replacement must be DeleteRepository then CreateRepository; the plan file may come from another ecrctl version")}}
 	}
-	op.Detail = fmt.Sprintf("%s; settings the spec does not manage were carried over in these remaining calls, which restore them exactly: %s", what, remaining)
-	return op
+	callCtx := context.WithoutCancel(ctx)
+	if g := a.opt.Guard; g != nil {
+		g.Enter(rc.Name)
+		defer g.Leave(rc.Name)
+	}
+	// An interrupt that arrived before the window opened stops the
+	// replacement before anything is deleted.
+	if ctx.Err() != nil {
+		return outcome{notStarted: true}
+	}
+	a.progress("%s: %s...", rc.Address, verbing(rc))
+	var journal *restoreJournal
+	if a.opt.RestoreDir != "" {
+		var err error
+		journal, err = createRestoreFile(a.opt.RestoreDir, RestoreFile{
+			Kind: RestoreKind, FormatVersion: RestoreFormatVersion, Region: a.region, RegistryID: a.registryID,
+			Repository: rc.Name, Status: RestoreInProgress, WrittenAt: time.Now().UTC(), Done: []string{}, Steps: rc.Steps[1:],
+		})
+		if err != nil {
+			a.progress("%s: not started: its restore file cannot be written", rc.Address)
+			return outcome{err: &OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing", Err: err,
+				Detail: "nothing was deleted: a replacement first writes the calls that recreate the repository to a file. Run apply from a writable directory"}}
+		}
+	}
+	del := rc.Steps[0]
+	if _, err := a.step(callCtx, callCtx, rc, del, rc.ARN, false, false); err != nil {
+		gone, known := a.deletedAnyway(callCtx, rc.Name, err)
+		switch {
+		case !gone && known:
+			_ = journal.remove() // nothing was deleted: the file is not needed
+			a.progress("%s: failed at %s; nothing was deleted", rc.Address, del.Operation)
+			return outcome{err: err}
+		case !gone:
+			return a.replacementFailed(rc, journal, 0, nil, false, err)
+		}
+		// The delete took effect although its answer was an error (a retry
+		// after a lost answer finds the repository gone): go on.
+	}
+	done := []string{del.Operation}
+	arn, created := "", false
+	for i := 1; i < len(rc.Steps); i++ {
+		s := rc.Steps[i]
+		newARN, err := a.step(callCtx, callCtx, rc, s, arn, created, true)
+		if err != nil {
+			return a.replacementFailed(rc, journal, i, done, created, err)
+		}
+		if s.Operation == OpCreateRepository {
+			created, arn = true, newARN
+		}
+		done = append(done, s.Operation)
+	}
+	if err := journal.remove(); err != nil {
+		a.progress("%s: could not remove %s (%v); the replacement is complete, so the file can be deleted", rc.Address, journal.path, err)
+	}
+	a.progress("%s: %s complete", rc.Address, verbed(rc))
+	return outcome{done: done}
 }
 
-// replacing counts replacements between their delete and their last call.
-var replacing atomic.Int32
+// deletedAnyway decides, after DeleteRepository returned an error, whether
+// the repository is gone. gone is true when it certainly is; known is false
+// when the outcome cannot be told (the answer was lost and ECR could not
+// confirm), in which case the restore file is kept.
+func (a *applier) deletedAnyway(ctx context.Context, name string, err error) (gone, known bool) {
+	var nf *types.RepositoryNotFoundException
+	var notSent *refusedBeforeCall
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &nf):
+		return true, true
+	case errors.As(err, &notSent):
+		return false, true
+	case errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !isThrottle(api):
+		// ECR refused the request itself; nothing was deleted.
+		return false, true
+	}
+	// A timeout or a server error may come after the delete took effect.
+	_, derr := a.client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+	if errors.As(derr, &nf) {
+		return true, true
+	}
+	return false, false
+}
 
-// Replacing reports whether a replacement has deleted a repository and not
-// yet finished creating it: exiting now would lose its carried settings.
-func Replacing() bool { return replacing.Load() > 0 }
+func isThrottle(api smithy.APIError) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(api) == aws.TrueTernary
+}
+
+// refusedBeforeCall is an error apply raised before sending the call.
+type refusedBeforeCall struct{ error }
+
+func (e *refusedBeforeCall) Unwrap() error { return e.error }
+
+// replacementFailed explains a replacement that stopped inside its window:
+// the next plan would only see a missing repository (or one without the
+// settings the spec does not manage), so the calls still to make are
+// printed, and recorded in the restore file.
+func (a *applier) replacementFailed(rc ResourceChange, journal *restoreJournal, failedAt int, done []string, created bool, err error) outcome {
+	op := &OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
+	var what string
+	switch {
+	case failedAt == 0:
+		what = "the answer to DeleteRepository was lost and ECR could not confirm whether the repository still exists, so it may be deleted. Fix the cause"
+	case created:
+		what = "the old repository was deleted and the new one created, but not all its settings were set. Fix the cause"
+	default:
+		what = "the old repository is already deleted and the new one not created. Fix the cause"
+	}
+	remaining, _ := json.Marshal(rc.Steps[max(failedAt, 1):])
+	how := "and run apply again to set what the spec manages; settings the spec does not manage were carried over in these remaining calls, which restore them exactly"
+	if journal != nil {
+		if jerr := journal.fail(done, err); jerr != nil {
+			a.progress("%s: could not record the failure in %s: %v", rc.Address, journal.path, jerr)
+		}
+		how = fmt.Sprintf("and run `ecrctl restore %s`: it checks the repository first, then makes only the calls still needed. The calls left, which restore the settings the spec does not manage exactly, are", journal.path)
+		a.progress("%s: failed at %s; the calls that restore it are saved in %s: run `ecrctl restore %s`", rc.Address, op.Operation, journal.path, journal.path)
+	} else {
+		a.progress("%s: failed at %s", rc.Address, op.Operation)
+	}
+	op.Detail = fmt.Sprintf("%s %s: %s", what, how, remaining)
+	return outcome{done: done, err: op}
+}
 
 func verbing(rc ResourceChange) string {
 	switch {
@@ -285,7 +403,7 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 		return aws.ToString(out.Repository.RepositoryArn), nil
 	case OpDeleteRepository:
 		if err := checkImagesBeforeDelete(ctx, c, repo, s); err != nil {
-			return "", err
+			return "", &refusedBeforeCall{err}
 		}
 		_, err := c.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, Force: s.Force})
 		return "", err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -502,18 +504,88 @@ func TestReplacementIsNotInterruptedBetweenDeleteAndCreate(t *testing.T) {
 	fake := ecrfake.New()
 	_, p := replacePlan(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
+	g := &recordingGuard{}
+	openDuring := map[string]int{}
+	for _, op := range []string{"DeleteRepository", "CreateRepository", "PutLifecyclePolicy"} {
+		fake.Inject(op, "moving", func(context.Context) error { openDuring[op] = g.openNow(); return nil })
+	}
 	fake.Inject("DeleteRepository", "moving", func(context.Context) error { cancel(); return nil })
-	sawReplacing := false
-	fake.Inject("CreateRepository", "moving", func(context.Context) error { sawReplacing = Replacing(); return nil })
-	res, err := Apply(ctx, fake, p, fastApply())
+	opt := fastApply()
+	opt.Guard = g
+	res, err := Apply(ctx, fake, p, opt)
 	if err != nil || len(res.Failed) != 0 {
 		t.Fatalf("interrupt during the delete stopped the replacement: %+v %v", res, err)
 	}
-	if !sawReplacing || Replacing() {
-		t.Errorf("Replacing() during create = %v, after = %v; a second Ctrl-C relies on it", sawReplacing, Replacing())
+	// The window opens before the delete is sent and closes after the last
+	// carried-over setting: a second Ctrl-C relies on it.
+	if diff := cmp.Diff(map[string]int{"DeleteRepository": 1, "CreateRepository": 1, "PutLifecyclePolicy": 1}, openDuring); diff != "" {
+		t.Errorf("guard windows open during each call (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"enter moving", "leave moving"}, g.events); diff != "" {
+		t.Errorf("guard events (-want +got):\n%s", diff)
 	}
 	if st, ok := fake.Repository("moving"); !ok || st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
 		t.Fatalf("repository not fully recreated: %+v %v", st, ok)
+	}
+}
+
+// recordingGuard is a Guard that remembers what apply told it.
+type recordingGuard struct {
+	mu      sync.Mutex
+	open    int
+	events  []string
+	onEnter func()
+}
+
+func (g *recordingGuard) Enter(repo string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open++
+	g.events = append(g.events, "enter "+repo)
+	if g.onEnter != nil {
+		g.onEnter()
+	}
+}
+
+func (g *recordingGuard) Leave(repo string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open--
+	g.events = append(g.events, "leave "+repo)
+}
+
+func (g *recordingGuard) openNow() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open
+}
+
+// An interrupt that arrives as the window opens (the signal handler sees no
+// window yet, so it cancels) stops the replacement before the delete, and
+// the guard is released.
+func TestReplacementInterruptedAsTheWindowOpensDeletesNothing(t *testing.T) {
+	fake := ecrfake.New()
+	_, p := replacePlan(t, fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &recordingGuard{onEnter: cancel}
+	opt := fastApply()
+	opt.Guard, opt.RestoreDir = g, t.TempDir()
+	writes := fake.Writes()
+	res, err := Apply(ctx, fake, p, opt)
+	if err != nil || len(res.NotStarted) != 1 || fake.Writes() != writes {
+		t.Fatalf("res = %+v, err = %v, writes = %d", res, err, fake.Writes()-writes)
+	}
+	if g.openNow() != 0 {
+		t.Errorf("guard left open")
+	}
+	assertNoRestoreFiles(t, opt.RestoreDir)
+}
+
+func assertNoRestoreFiles(t *testing.T, dir string) {
+	t.Helper()
+	left, _ := filepath.Glob(filepath.Join(dir, "ecrctl-restore-*"))
+	if len(left) > 0 {
+		t.Errorf("restore files left behind: %v", left)
 	}
 }
 

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecrctl/ecrctl/internal/format"
+	"github.com/ecrctl/ecrctl/internal/reconcile"
+)
+
+type restoreOptions struct {
+	AutoApprove bool
+	Overwrite   bool
+}
+
+func newRestoreCmd(f *factory, g *globalOptions) *cobra.Command {
+	o := &restoreOptions{}
+	cmd := &cobra.Command{
+		Use:   "restore RESTORE_FILE",
+		Short: "Finish a replacement that stopped after deleting its repository",
+		Long: `A replacement (apply --allow-replace) writes ecrctl-restore-<repository>.json
+in the current directory before it deletes the repository, and removes it
+once the new repository has every carried-over setting. A file left behind
+means a call failed after the delete, or the process was killed (SIGKILL).
+
+Restore reads the repository first and makes only the calls still needed:
+it creates the repository if it is missing (with the tags, tag mutability,
+scanning and encryption the file records), then sets the lifecycle and
+repository policies that are missing. It never creates over an existing
+repository: one with another encryption is refused (it is not the one the
+file restores), and a setting that exists with a different value is refused
+unless --overwrite is given. Running it again after it succeeded makes no
+call. The file's region and account are used and checked.
+
+Exit codes:
+  0  restored, or nothing left to do
+  1  error, or refused (nothing was changed)`,
+		Example: `  ecrctl restore ecrctl-restore-team--app.json
+  ecrctl restore --auto-approve ecrctl-restore-app.json   # in CI
+  ecrctl restore --overwrite ecrctl-restore-app.json      # set the file's values over changed ones`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRestore(cmd.Context(), f, g, o, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.AutoApprove, "auto-approve", false, "restore without asking (required when stdin is not a terminal)")
+	fl.BoolVar(&o.Overwrite, "overwrite", false, "set the file's value for settings that exist with another value")
+	return cmd
+}
+
+func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOptions, path string) error {
+	rf, err := reconcile.ReadRestoreFile(path)
+	if err != nil {
+		return err
+	}
+	if g.Region != "" && rf.Region != "" && g.Region != rf.Region {
+		return fmt.Errorf("--region %s contradicts region %s in %s; drop the flag", g.Region, rf.Region, path)
+	}
+	region := rf.Region
+	if region == "" {
+		region = g.Region
+	}
+	client, _, err := f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, Parallelism: 1})
+	if err != nil {
+		return err
+	}
+	rp, err := reconcile.CheckRestore(ctx, client, rf, o.Overwrite)
+	if err != nil {
+		return err
+	}
+	name := rf.Repository
+	if len(rp.AlreadySet) > 0 {
+		fmt.Fprintf(f.IO.Out, "Already as %s says: %s.\n", path, strings.Join(rp.AlreadySet, "; "))
+	}
+	if len(rp.Steps) == 0 {
+		fmt.Fprintf(f.IO.Out, "Repository %q is already restored; nothing to do. %s is no longer needed.\n", name, path)
+		return nil
+	}
+	state := "is missing"
+	if rp.Exists {
+		state = "exists"
+	}
+	fmt.Fprintf(f.IO.Out, "Repository %q %s; restore will call:\n", name, state)
+	for _, s := range rp.Steps {
+		fmt.Fprintf(f.IO.Out, "  %s\n", describeStep(s))
+	}
+	if !o.AutoApprove {
+		if !f.IO.CanPrompt() {
+			return errors.New("refusing to restore without confirmation: stdin is not a terminal. Review the calls above and pass --auto-approve")
+		}
+		ok, err := confirm(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Restore cancelled; nothing was changed.")
+			return errReported
+		}
+	}
+	opt := reconcile.DefaultApplyOptions()
+	opt.Progress = f.IO.ErrOut
+	if err := reconcile.Replay(ctx, client, rp, opt); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "\nRestore complete: %s. Run `ecrctl plan` to compare with the spec; %s is no longer needed.\n", format.Count(len(rp.Steps), "call", "calls"), path)
+	return nil
+}
+
+// describeStep names a call and its main argument for a person.
+func describeStep(s reconcile.Step) string {
+	var args []string
+	if s.Encryption != nil {
+		args = append(args, "encryption "+s.Encryption.Type+map[bool]string{true: " " + s.Encryption.KMSKey}[s.Encryption.KMSKey != ""])
+	}
+	if s.ImageTagMutability != "" {
+		args = append(args, "imageTagMutability "+s.ImageTagMutability)
+	}
+	if s.ScanOnPush != nil {
+		args = append(args, fmt.Sprintf("scanOnPush %t", *s.ScanOnPush))
+	}
+	for _, k := range sortedTagKeys(s.Tags) {
+		args = append(args, fmt.Sprintf("tag %s=%s", k, s.Tags[k]))
+	}
+	if s.PolicyText != "" {
+		args = append(args, s.PolicyText)
+	}
+	if len(args) == 0 {
+		return s.Operation
+	}
+	return s.Operation + ": " + strings.Join(args, ", ")
+}
+
+func sortedTagKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecrctl/ecrctl/internal/ecrfake"
+)
+
+const keepPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["ecr:BatchGetImage"]}]}`
+
+// seedUnmanaged makes repository app with settings the spec does not manage.
+func seedUnmanaged(t *testing.T, fake *ecrfake.Fake) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := fake.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app"), ImageTagMutability: types.ImageTagMutabilityImmutable,
+		Tags: []types.Tag{{Key: aws.String("Owner"), Value: aws.String("alice")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("app"), PolicyText: aws.String(keepPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A replacement whose last call fails leaves a restore file in the working
+// directory; `ecrctl restore` makes the missing call, and a second run
+// makes none.
+func TestApplyReplacementFailureThenRestore(t *testing.T) {
+	h := newHarness(t, "version: 1\nregion: us-west-2\nrepositories:\n  - name: app\n    encryption: {type: KMS}\n")
+	seedUnmanaged(t, h.fake)
+	h.fake.FailN("SetRepositoryPolicy", "app", 1, ecrfake.AccessDenied("SetRepositoryPolicy"))
+	code, _, errOut := h.run("", false, "apply", "--auto-approve", "--allow-replace")
+	if code != exitError || !strings.Contains(errOut, "run `ecrctl restore ecrctl-restore-app.json`") {
+		t.Fatalf("apply exit %d:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "ecrctl-restore-app.json")); err != nil {
+		t.Fatalf("no restore file in the working directory: %v", err)
+	}
+
+	code, _, errOut = h.run("", false, "restore", "ecrctl-restore-app.json")
+	if code != exitError || !strings.Contains(errOut, "pass --auto-approve") {
+		t.Fatalf("restore without confirmation: exit %d:\n%s", code, errOut)
+	}
+	writes := h.fake.Writes()
+	code, out, errOut := h.run("", false, "restore", "--auto-approve", "ecrctl-restore-app.json")
+	if code != exitOK || !strings.Contains(out, `Repository "app" exists; restore will call:`) || !strings.Contains(out, "SetRepositoryPolicy") || strings.Contains(out, "CreateRepository") {
+		t.Fatalf("restore exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if h.fake.Writes() != writes+1 {
+		t.Errorf("restore made %d writes, want 1", h.fake.Writes()-writes)
+	}
+	st, _ := h.fake.Repository("app")
+	if st.RepositoryPolicy == nil || !strings.Contains(*st.RepositoryPolicy, "keep") || st.Tags["Owner"] != "alice" || st.ImageTagMutability != types.ImageTagMutabilityImmutable || st.EncryptionType != "KMS" {
+		t.Fatalf("after restore: %+v", st)
+	}
+
+	writes = h.fake.Writes()
+	code, out, _ = h.run("", false, "restore", "ecrctl-restore-app.json")
+	if code != exitOK || !strings.Contains(out, "already restored; nothing to do") || h.fake.Writes() != writes {
+		t.Fatalf("second restore: exit %d, %d writes:\n%s", code, h.fake.Writes()-writes, out)
+	}
+}
+
+// A --region that contradicts the file is refused before any call.
+func TestRestoreRegionMustMatchTheFile(t *testing.T) {
+	h := newHarness(t, testSpec)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"","repository":"app","status":"failed","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	if err := os.WriteFile(filepath.Join(h.dir, "r.json"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := h.run("", false, "restore", "--region", "eu-west-1", "r.json")
+	if code != exitError || !strings.Contains(errOut, "--region eu-west-1 contradicts region us-west-2 in r.json") || h.connected != 0 {
+		t.Fatalf("exit %d, connected %d:\n%s", code, h.connected, errOut)
+	}
+}
