@@ -53,7 +53,7 @@ func TestValidateFromFIFOHonoursSIGTERM(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
+		t.Logf("killed: %v", <-done)
 		t.Fatalf("validate -f FIFO ignored SIGTERM for 5 s; output:\n%s", out.String())
 	}
 }

@@ -137,7 +137,7 @@ func TestE2EReplacementSurvivesRepeatedInterrupts(t *testing.T) {
 	case err = <-done:
 	case <-time.After(commandTimeout):
 		_ = cmd.Process.Kill()
-		<-done
+		t.Logf("killed: %v", <-done)
 		t.Fatalf("apply did not finish\n%s", stderr.String())
 	}
 	var ee *exec.ExitError
