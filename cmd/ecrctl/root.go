@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,8 +36,15 @@ type globalOptions struct {
 	EndpointURL string
 	Parallelism int
 	MaxRetries  int
-	NoColor     bool
+	// RequestTimeout bounds each HTTP attempt (--request-timeout, else
+	// ECRCTL_REQUEST_TIMEOUT).
+	RequestTimeout time.Duration
+	NoColor        bool
 }
+
+// requestTimeoutEnv sets --request-timeout where flags are awkward to add
+// (a CI job that runs ecrctl through a wrapper script).
+const requestTimeoutEnv = "ECRCTL_REQUEST_TIMEOUT"
 
 // factory holds the command dependencies. The ECR client is built lazily, so
 // --help and validate never load AWS credentials.
@@ -78,6 +87,10 @@ Exit codes:
   ecrctl plan --detailed-exitcode -o json > plan.json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Flags are checked before anything is read or sent.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.check(cmd)
+		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	pf := root.PersistentFlags()
@@ -88,7 +101,8 @@ Exit codes:
 	// 20: measured in bench/results.md, the largest value that keeps a plan
 	// within 1.3x of the network bound; it halves a drift check against 10.
 	pf.IntVar(&g.Parallelism, "parallelism", 20, "concurrent ECR calls")
-	pf.IntVar(&g.MaxRetries, "max-retries", 5, "retries of throttled or transient AWS errors, with adaptive backoff")
+	pf.IntVar(&g.MaxRetries, "max-retries", 5, "retries of throttled or transient AWS errors, timeouts included, with adaptive backoff")
+	pf.DurationVar(&g.RequestTimeout, "request-timeout", reconcile.DefaultRequestTimeout, "time one HTTP attempt may take, connecting to reading the answer, before it is retried (also "+requestTimeoutEnv+")")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
 
 	root.AddCommand(newValidateCmd(f, g), newPlanCmd(f, g), newApplyCmd(f, g), newVersionCmd(f))
@@ -97,6 +111,22 @@ Exit codes:
 	root.AddCommand(newLifecycleCmd(f, g), newRestoreCmd(f, g))
 	root.AddCommand(newSchemaCmd(f))
 	return root
+}
+
+// check validates the global flags, and takes ECRCTL_REQUEST_TIMEOUT when
+// --request-timeout is not given.
+func (g *globalOptions) check(cmd *cobra.Command) error {
+	if v := os.Getenv(requestTimeoutEnv); v != "" && !cmd.Flags().Changed("request-timeout") {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s=%q is not a positive duration; use e.g. 30s or 2m", requestTimeoutEnv, v)
+		}
+		g.RequestTimeout = d
+	}
+	if g.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout must be a positive duration such as 30s or 2m, got %s", g.RequestTimeout)
+	}
+	return nil
 }
 
 // loadSpec loads the spec and prints every problem; the caller exits 1.
@@ -129,5 +159,5 @@ func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (r
 	if g.Parallelism < 1 {
 		return nil, "", fmt.Errorf("--parallelism must be at least 1, got %d", g.Parallelism)
 	}
-	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, Parallelism: g.Parallelism})
+	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism})
 }

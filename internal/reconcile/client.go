@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -24,6 +26,9 @@ type ClientOptions struct {
 	Profile     string
 	EndpointURL string
 	MaxRetries  int // retries after the first attempt
+	// RequestTimeout bounds each HTTP attempt, from dialling to the last
+	// byte of the answer; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// Parallelism sizes the idle connection pool, so every worker keeps its
 	// connection instead of opening a new one per call.
 	Parallelism int
@@ -47,18 +52,43 @@ var (
 	_ PreviewAPI  = (*Client)(nil)
 )
 
+// DefaultRequestTimeout bounds one HTTP attempt. ECR answers in well under a
+// second, and the largest answer ecrctl asks for (a 1000-image
+// DescribeImages page) is about a megabyte, so 30 s leaves ample room for a
+// slow CI network while a silent endpoint fails within minutes, not hours.
+const DefaultRequestTimeout = 30 * time.Second
+
 // NewClient builds one client for the whole run (connections are reused)
 // and returns it with the region it resolved.
+//
+// Every HTTP attempt, to ECR, KMS and the credential endpoints (STS, SSO,
+// container, IMDS), is bounded by the request timeout, dial, headers and
+// body. The SDK's retryer retries a timed-out attempt, so a silent endpoint
+// fails after MaxRetries+1 attempts.
 func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
+	timeout := o.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	base := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = max(o.Parallelism, t.MaxIdleConnsPerHost)
+		t.MaxIdleConns = max(o.Parallelism, t.MaxIdleConns)
+	})
+	// ECR, KMS and the container credential endpoint: a deadline per
+	// attempt that names the endpoint when it expires.
+	bounded := &attemptTimeout{client: base, timeout: timeout}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxRetries) }),
 		// The SDK's own log lines ("falling back to IMDSv1") would land on
 		// stderr between ecrctl's messages; failures reach the user as errors.
 		config.WithLogger(logging.Nop{}),
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConnsPerHost = max(o.Parallelism, t.MaxIdleConnsPerHost)
-			t.MaxIdleConns = max(o.Parallelism, t.MaxIdleConns)
-		})),
+		// STS, SSO and IMDS take the configuration's client. It stays a
+		// *BuildableClient (http.Client.Timeout per attempt): IMDS applies
+		// its own fail-fast dial and header timeouts only to that type.
+		config.WithHTTPClient(base.WithTimeout(timeout)),
+		// The container credential provider (ECS, EKS Pod Identity) builds
+		// its own HTTP client, without any timeout, unless given one.
+		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = bounded }),
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
@@ -76,13 +106,14 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
 	// Resolve credentials once, up front (the result is cached for the
 	// calls): a failure here is certainly about credentials, so it can say
 	// what to do instead of surfacing from deep in the first call.
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, "", fmt.Errorf("no usable AWS credentials: set AWS_PROFILE (and run `aws sso login` for SSO profiles), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role is available (GitHub OIDC, ECS, EC2). The SDK said: %w", err)
+	if err := retrieveCredentials(ctx, cfg.Credentials, credentialsDeadline(timeout, o.MaxRetries)); err != nil {
+		return nil, "", err
 	}
 	client := ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
 		if o.EndpointURL != "" {
 			eo.BaseEndpoint = aws.String(o.EndpointURL)
 		}
+		eo.HTTPClient = bounded
 	})
 	// With --endpoint-url (an emulator), KMS goes to the same endpoint;
 	// an endpoint without KMS just leaves aliases unresolved.
@@ -90,6 +121,7 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
 		if o.EndpointURL != "" {
 			ko.BaseEndpoint = aws.String(o.EndpointURL)
 		}
+		ko.HTTPClient = bounded
 	})
 	return &Client{Client: client, keys: keys}, cfg.Region, nil
 }

@@ -31,6 +31,13 @@ func (e *OpError) Error() string {
 		fmt.Fprintf(&b, " repository %q", e.Repository)
 	}
 	fmt.Fprintf(&b, " (%s): ", e.Operation)
+	// A timeout's own message names the endpoint and what to do; the SDK's
+	// chain around it ("request send failed, Post ...") adds nothing.
+	var te *TimeoutError
+	if errors.As(e.Err, &te) {
+		b.WriteString(te.describe(attemptsOf(e.Err)))
+		return b.String()
+	}
 	code := e.Code()
 	var api smithy.APIError
 	if errors.As(e.Err, &api) {
