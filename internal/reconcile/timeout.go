@@ -78,7 +78,7 @@ func (a *attemptTimeout) Do(req *http.Request) (*http.Response, error) {
 }
 
 func (a *attemptTimeout) classify(ctx context.Context, req *http.Request, err error) error {
-	if context.Cause(ctx) != errAttemptTimeout || req.Context().Err() != nil {
+	if !errors.Is(context.Cause(ctx), errAttemptTimeout) || req.Context().Err() != nil {
 		return err
 	}
 	return &TimeoutError{Endpoint: endpointOf(req.URL), Timeout: a.timeout, Err: err}
