@@ -94,6 +94,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	if err != nil {
 		return err
 	}
+	warnPendingRestores(f, s)
 	c, err := computePlan(ctx, f, g, s, flags)
 	if err != nil {
 		return err

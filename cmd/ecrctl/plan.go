@@ -82,6 +82,7 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	if err != nil {
 		return err
 	}
+	warnPendingRestores(f, s)
 	opt := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace}
 	if !o.NoLifecycleImpact {
 		opt.Now, opt.PricePerGBMonth = time.Now(), o.PricePerGBMonth

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 type restoreOptions struct {
@@ -34,8 +36,9 @@ scanning and encryption the file records), then sets the lifecycle and
 repository policies that are missing. It never creates over an existing
 repository: one with another encryption is refused (it is not the one the
 file restores), and a setting that exists with a different value is refused
-unless --overwrite is given. Running it again after it succeeded makes no
-call. The file's region and account are used and checked.
+unless --overwrite is given. Replaying a file whose repository is already
+as it records makes no call. The file's region and account are used and
+checked. Once the repository is as the file records, the file is removed.
 
 Exit codes:
   0  restored, or nothing left to do
@@ -79,7 +82,8 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 		fmt.Fprintf(f.IO.Out, "Already as %s says: %s.\n", path, strings.Join(rp.AlreadySet, "; "))
 	}
 	if len(rp.Steps) == 0 {
-		fmt.Fprintf(f.IO.Out, "Repository %q is already restored; nothing to do. %s is no longer needed.\n", name, path)
+		fmt.Fprintf(f.IO.Out, "Repository %q is already restored; nothing to do.\n", name)
+		removeRestoreFile(f, path)
 		return nil
 	}
 	state := "is missing"
@@ -108,8 +112,19 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 	if err := reconcile.Replay(ctx, client, rp, opt); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "\nRestore complete: %s. Run `ecrctl plan` to compare with the spec; %s is no longer needed.\n", format.Count(len(rp.Steps), "call", "calls"), path)
+	fmt.Fprintf(f.IO.Out, "\nRestore complete: %s. Run `ecrctl plan` to compare with the spec.\n", format.Count(len(rp.Steps), "call", "calls"))
+	removeRestoreFile(f, path)
 	return nil
+}
+
+// removeRestoreFile deletes a file whose repository is now as it says, so
+// plan and apply stop pointing at it.
+func removeRestoreFile(f *factory, path string) {
+	if err := os.Remove(path); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "Warning: could not remove %s (%v); it is no longer needed.\n", path, err)
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Removed %s: the repository is as it records.\n", path)
 }
 
 // describeStep names a call and its main argument for a person.
@@ -143,4 +158,20 @@ func sortedTagKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// warnPendingRestores names, on stderr, each restore file in the current
+// directory for a repository of the spec: a replacement that did not finish
+// lost settings the spec does not manage, which no plan shows.
+func warnPendingRestores(f *factory, s *spec.File) {
+	names := map[string]bool{}
+	for _, r := range s.Repositories {
+		names[r.Name] = true
+	}
+	for _, p := range reconcile.PendingRestores(".") {
+		if names[p.File.Repository] {
+			fmt.Fprintf(f.IO.ErrOut, "Warning: %s records a replacement of %q that did not finish (%s); the settings it carried over are not managed by the spec, so this plan cannot show them missing. Run `ecrctl restore %s`.\n",
+				p.Path, p.File.Repository, p.File.Status, p.Path)
+		}
+	}
 }

@@ -44,12 +44,24 @@ func TestApplyReplacementFailureThenRestore(t *testing.T) {
 		t.Fatalf("no restore file in the working directory: %v", err)
 	}
 
+	// The spec does not manage the lost policy: plan shows no change, but
+	// points at the file.
+	code, out, errOut := h.run("", false, "plan")
+	if code != exitOK || !strings.Contains(out, "No changes.") ||
+		!strings.Contains(errOut, "Warning: ecrctl-restore-app.json records a replacement of \"app\" that did not finish (failed)") {
+		t.Fatalf("plan exit %d:\n%s\n%s", code, out, errOut)
+	}
+	saved, err := os.ReadFile(filepath.Join(h.dir, "ecrctl-restore-app.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	code, _, errOut = h.run("", false, "restore", "ecrctl-restore-app.json")
 	if code != exitError || !strings.Contains(errOut, "pass --auto-approve") {
 		t.Fatalf("restore without confirmation: exit %d:\n%s", code, errOut)
 	}
 	writes := h.fake.Writes()
-	code, out, errOut := h.run("", false, "restore", "--auto-approve", "ecrctl-restore-app.json")
+	code, out, errOut = h.run("", false, "restore", "--auto-approve", "ecrctl-restore-app.json")
 	if code != exitOK || !strings.Contains(out, `Repository "app" exists; restore will call:`) || !strings.Contains(out, "SetRepositoryPolicy") || strings.Contains(out, "CreateRepository") {
 		t.Fatalf("restore exit %d:\n%s\n%s", code, out, errOut)
 	}
@@ -61,8 +73,20 @@ func TestApplyReplacementFailureThenRestore(t *testing.T) {
 		t.Fatalf("after restore: %+v", st)
 	}
 
+	if _, err := os.Stat(filepath.Join(h.dir, "ecrctl-restore-app.json")); !os.IsNotExist(err) || !strings.Contains(errOut, "Removed ecrctl-restore-app.json") {
+		t.Errorf("the restore file is still there after a complete restore (%v):\n%s", err, errOut)
+	}
+	code, _, errOut = h.run("", false, "plan")
+	if code != exitOK || strings.Contains(errOut, "Warning:") {
+		t.Errorf("plan after restore: exit %d:\n%s", code, errOut)
+	}
+
+	// Replaying a copy of the same file makes no call.
+	if err := os.WriteFile(filepath.Join(h.dir, "copy.json"), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	writes = h.fake.Writes()
-	code, out, _ = h.run("", false, "restore", "ecrctl-restore-app.json")
+	code, out, _ = h.run("", false, "restore", "copy.json")
 	if code != exitOK || !strings.Contains(out, "already restored; nothing to do") || h.fake.Writes() != writes {
 		t.Fatalf("second restore: exit %d, %d writes:\n%s", code, h.fake.Writes()-writes, out)
 	}

@@ -373,3 +373,23 @@ func Replay(ctx context.Context, client ECRAPI, rp *RestorePlan, opt ApplyOption
 	}
 	return nil
 }
+
+// PendingRestore is a restore file found on disk.
+type PendingRestore struct {
+	Path string
+	File *RestoreFile
+}
+
+// PendingRestores lists the restore files in dir that ecrctl can read, so
+// plan and apply can point at an unfinished replacement: the settings it
+// carried are ones the spec does not manage, which plan cannot see missing.
+func PendingRestores(dir string) []PendingRestore {
+	paths, _ := filepath.Glob(filepath.Join(dir, "ecrctl-restore-*.json"))
+	var out []PendingRestore
+	for _, p := range paths {
+		if rf, err := ReadRestoreFile(p); err == nil {
+			out = append(out, PendingRestore{Path: p, File: rf})
+		}
+	}
+	return out
+}
