@@ -137,7 +137,13 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	opt.Progress = f.IO.ErrOut
 	opt.Guard = f.Guard
 	opt.RestoreDir = "."
+	line := f.IO.LiveLine(g.NoColor)
+	if line != nil {
+		opt.Progress = line
+		opt.Steps = func(p reconcile.ApplyProgress) { line.Set(applyProgressText(p)) }
+	}
 	res, err := reconcile.Apply(ctx, client, p, opt)
+	line.Clear()
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,13 @@ func (h *harness) writeSpec(spec string) {
 func (h *harness) run(stdin string, tty bool, args ...string) (int, string, string) {
 	h.t.Helper()
 	io, out, errOut := testIO(stdin, tty)
+	code := h.runIO(io, args...)
+	return code, out.String(), errOut.String()
+}
+
+// runIO executes ecrctl with args on the given streams and returns the exit code.
+func (h *harness) runIO(io *IOStreams, args ...string) int {
+	h.t.Helper()
 	f := &factory{IO: io, NewECR: func(_ context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
 		h.connected++
 		region := o.Region
@@ -70,8 +77,7 @@ func (h *harness) run(stdin string, tty bool, args ...string) (int, string, stri
 		h.t.Fatal(err)
 	}
 	defer func() { _ = os.Chdir(wd) }()
-	code := run(context.Background(), f, args)
-	return code, out.String(), errOut.String()
+	return run(context.Background(), f, args)
 }
 
 func TestValidateNeverConnects(t *testing.T) {

@@ -195,10 +195,17 @@ func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File
 	if err != nil {
 		return nil, err
 	}
-	if f.IO.Interactive() {
+	ropt := reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism, LifecycleImpact: !opt.Now.IsZero()}
+	line := f.IO.LiveLine(g.NoColor)
+	switch {
+	case line != nil:
+		line.Set(fmt.Sprintf("Reading live ECR state in %s...", region))
+		ropt.Progress = func(p reconcile.ReadProgress) { line.Set(readProgressText(region, p)) }
+	case f.IO.Interactive():
 		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s for %d %s...\n", region, len(s.Repositories), format.Plural(len(s.Repositories), "repository", "repositories"))
 	}
-	live, err := reconcile.Read(ctx, client, s, reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism, LifecycleImpact: !opt.Now.IsZero()})
+	live, err := reconcile.Read(ctx, client, s, ropt)
+	line.Clear()
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,8 +108,8 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 		Findings: o.Findings, PricePerGBMonth: o.PricePerGBMonth,
 	}
 	var line *progressLine
-	if f.IO.Interactive() {
-		line = &progressLine{w: f.IO.ErrOut, start: time.Now(), delay: statusProgressDelay}
+	if l := f.IO.LiveLine(g.NoColor); l != nil {
+		line = &progressLine{line: l, start: time.Now(), delay: statusProgressDelay}
 		opt.Progress = line.update
 	}
 	rep, err := status.Collect(ctx, api, s, opt)
@@ -125,36 +123,25 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	return status.RenderText(f.IO.Out, rep)
 }
 
-// progressLine rewrites one line on a terminal's stderr, and only once the
+// progressLine shows status's progress on a live line, and only once the
 // work has taken longer than delay: a fast run prints nothing.
 type progressLine struct {
-	mu    sync.Mutex
-	w     io.Writer
+	line  *liveLine
 	start time.Time
 	delay time.Duration
-	shown bool
 }
 
 func (p *progressLine) update(pr status.Progress) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if time.Since(p.start) < p.delay {
 		return
 	}
-	p.shown = true
-	fmt.Fprintf(p.w, "\r\x1b[KReading ECR: %d/%d %s, %d %s", pr.Done, pr.Total,
-		format.Plural(pr.Total, "repository", "repositories"), pr.Images, format.Plural(pr.Images, "image", "images"))
+	p.line.Set(fmt.Sprintf("Reading ECR: %d/%d %s, %d %s", pr.Done, pr.Total,
+		format.Plural(pr.Total, "repository", "repositories"), pr.Images, format.Plural(pr.Images, "image", "images")))
 }
 
 // clear erases the line if one was shown; a nil line does nothing.
 func (p *progressLine) clear() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.shown {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.shown = false
+	if p != nil {
+		p.line.Clear()
 	}
 }

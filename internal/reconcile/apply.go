@@ -24,6 +24,10 @@ import (
 type ApplyOptions struct {
 	Parallelism int       // repositories changed at once; <1 means 1
 	Progress    io.Writer // per-repository progress lines; nil for none
+	// Steps, when set, is told how many API calls of the plan are done:
+	// once before the first, then after each call that succeeds. Calls are
+	// serialised with the Progress lines, and Done never goes down.
+	Steps func(ApplyProgress)
 	// ConsistencyRetries bounds how often a call right after CreateRepository
 	// is retried when ECR does not see the new repository yet (ECR is
 	// eventually consistent). The wait starts at ConsistencyDelay and doubles.
@@ -90,6 +94,12 @@ func Apply(ctx context.Context, client ECRAPI, p *Plan, opt ApplyOptions) (*Resu
 		return nil, &BlockedError{Changes: blocked}
 	}
 	a := &applier{client: client, opt: opt, region: p.Region, registryID: p.RegistryID}
+	for _, rc := range p.Changes {
+		if !rc.Is(NoOp) {
+			a.steps.Total += len(rc.Steps)
+		}
+	}
+	a.stepDone(0)
 	res := &Result{}
 	outcomes := make([]outcome, len(p.Changes))
 	var g errgroup.Group
@@ -131,12 +141,27 @@ type outcome struct {
 	err              error
 }
 
+// ApplyProgress counts the API calls of the changes Apply runs.
+type ApplyProgress struct{ Done, Total int }
+
 type applier struct {
 	client     ECRAPI
 	opt        ApplyOptions
 	region     string // for restore files
 	registryID string
-	mu         sync.Mutex // serialises progress lines
+	mu         sync.Mutex // serialises progress lines and step counts
+	steps      ApplyProgress
+}
+
+// stepDone counts one finished call (n = 0: just report the count).
+func (a *applier) stepDone(n int) {
+	if a.opt.Steps == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.steps.Done += n
+	a.opt.Steps(a.steps)
 }
 
 func (a *applier) progress(format string, args ...any) {
@@ -346,6 +371,7 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 	for attempt := 0; ; attempt++ {
 		newARN, err := a.call(callCtx, rc.Name, s, arn)
 		if err == nil {
+			a.stepDone(1)
 			return newARN, nil
 		}
 		// ECR is eventually consistent both ways: right after create a

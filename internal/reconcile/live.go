@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -75,6 +76,75 @@ type ReadOptions struct {
 	// LifecycleImpact reads the images of repositories whose lifecycle
 	// policy changes, so the plan can say what the new policy would expire.
 	LifecycleImpact bool
+	// Progress, when set, is told how far the read has come: once when the
+	// registry is listed, then each time a repository's reads finish. Calls
+	// are serialised and their counts never go down.
+	Progress func(ReadProgress)
+}
+
+// ReadProgress is how far Read has come in one stage.
+type ReadProgress struct {
+	// Stage is ReadRepositories (the attributes of each managed repository)
+	// or ReadImages (images of repositories whose lifecycle policy changes).
+	Stage       string
+	Done, Total int // repositories
+}
+
+// Read stages.
+const (
+	ReadRepositories = "repositories"
+	ReadImages       = "images"
+)
+
+// counter reports ReadProgress for one stage: a repository is done when its
+// last task ends.
+type counter struct {
+	mu     sync.Mutex
+	fn     func(ReadProgress)
+	stage  string
+	done   int
+	total  int
+	remain map[string]int
+}
+
+func newCounter(fn func(ReadProgress), stage string) *counter {
+	return &counter{fn: fn, stage: stage, remain: map[string]int{}}
+}
+
+// add registers one task of repository name.
+func (c *counter) add(name string) { c.remain[name]++ }
+
+// start reports the first count: total repositories, those without tasks done.
+func (c *counter) start(total int) {
+	c.total = total
+	c.done = total - len(c.remain)
+	c.report()
+}
+
+// wrap returns task, counting name's progress when it ends.
+func (c *counter) wrap(name string, task func(context.Context) error) func(context.Context) error {
+	if c.fn == nil {
+		return task
+	}
+	return func(ctx context.Context) error {
+		err := task(ctx)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.remain[name]--; c.remain[name] == 0 {
+			c.done++
+			c.fn(ReadProgress{Stage: c.stage, Done: c.done, Total: c.total})
+		}
+		return err
+	}
+}
+
+func (c *counter) report() {
+	if c.fn == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fn(ReadProgress{Stage: c.stage, Done: c.done, Total: c.total})
 }
 
 // describePageSize is DescribeRepositories' maximum page: the fewest calls.
@@ -107,6 +177,11 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 		return nil, err
 	}
 	var tasks []func(context.Context) error
+	prog := newCounter(opt.Progress, ReadRepositories)
+	task := func(name string, t func(context.Context) error) {
+		prog.add(name)
+		tasks = append(tasks, prog.wrap(name, t))
+	}
 	for _, d := range f.Repositories {
 		lr, ok := live.Repos[d.Name]
 		if !ok {
@@ -114,7 +189,7 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 		}
 		replacing := !d.Absent && d.Encryption != nil && !encryptionMatches(d.Encryption, lr)
 		if d.Absent || replacing {
-			tasks = append(tasks, func(ctx context.Context) error { return countImages(ctx, client, lr) })
+			task(d.Name, func(ctx context.Context) error { return countImages(ctx, client, lr) })
 		}
 		if d.Absent {
 			continue
@@ -122,21 +197,23 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 		// A replacement carries unmanaged attributes over to the new
 		// repository, so it needs them all.
 		if d.Tags != nil || replacing {
-			tasks = append(tasks, func(ctx context.Context) error { return readTags(ctx, client, lr) })
+			task(d.Name, func(ctx context.Context) error { return readTags(ctx, client, lr) })
 		}
 		if d.Lifecycle != nil || replacing {
-			tasks = append(tasks, func(ctx context.Context) error { return readLifecycle(ctx, client, lr) })
+			task(d.Name, func(ctx context.Context) error { return readLifecycle(ctx, client, lr) })
 		}
 		if d.Policy != nil || replacing {
-			tasks = append(tasks, func(ctx context.Context) error { return readPolicy(ctx, client, lr) })
+			task(d.Name, func(ctx context.Context) error { return readPolicy(ctx, client, lr) })
 		}
 	}
+	prog.start(len(f.Repositories))
 	if err := runAll(ctx, opt.Parallelism, tasks); err != nil {
 		return nil, err
 	}
 	if opt.LifecycleImpact {
 		// A second round: only now is it known whose lifecycle changes.
 		tasks = tasks[:0]
+		prog = newCounter(opt.Progress, ReadImages)
 		df := newDiffer()
 		for _, d := range f.Repositories {
 			lr, ok := live.Repos[d.Name]
@@ -149,11 +226,14 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 			if !df.lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
 				continue
 			}
-			tasks = append(tasks, func(ctx context.Context) error {
+			task(d.Name, func(ctx context.Context) error {
 				imgs, err := ListImages(ctx, client, lr.Name)
 				lr.Images, lr.ImagesRead = imgs, err == nil
 				return err
 			})
+		}
+		if len(tasks) > 0 {
+			prog.start(len(tasks))
 		}
 		if err := runAll(ctx, opt.Parallelism, tasks); err != nil {
 			return nil, err
