@@ -557,3 +557,52 @@ func TestParseAliasBomb(t *testing.T) {
 		t.Errorf("got %d problems, first %v; want one about aliases", len(ps), ps[0])
 	}
 }
+
+// Numbers in lifecycle rules are taken as written: yaml.v3 would turn 5.9
+// into 5, 010 into 8 (octal), 0x10 into 16 and 1e1 into 10 and report the
+// policy valid. rulePriority 010 would even have slipped past the "any rule
+// last" check (8 < 9).
+func TestParseLifecycleNumbersAsWritten(t *testing.T) {
+	rules := func(prio, count string) string {
+		return "version: 1\nlifecyclePolicies:\n  p:\n    rules:\n" +
+			"      - rulePriority: " + prio + "\n" +
+			"        selection: {tagStatus: any, countType: imageCountMoreThan, countNumber: " + count + "}\n" +
+			"        action: {type: expire}\n" +
+			"      - rulePriority: 9\n" +
+			"        selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}\n" +
+			"        action: {type: expire}\n" +
+			"repositories: []\n"
+	}
+	for _, tt := range []struct {
+		name, prio, count string
+		want              []string
+	}{
+		{"countNumber 5.9", "10", "5.9", []string{"registry.yaml:6:", "lifecyclePolicies.p.rules[0].selection.countNumber: ", "plain decimal digits (like 10), got 5.9", "drop the fraction"}},
+		{"rulePriority 1.9", "1.9", "5", []string{"registry.yaml:5:", "lifecyclePolicies.p.rules[0].rulePriority: ", "got 1.9"}},
+		{"rulePriority 010", "010", "5", []string{"registry.yaml:5:", "lifecyclePolicies.p.rules[0].rulePriority: ", "got 010", "octal"}},
+		{"countNumber 0x10", "10", "0x10", []string{"lifecyclePolicies.p.rules[0].selection.countNumber: ", "got 0x10"}},
+		{"countNumber 1e1", "10", "1e1", []string{"lifecyclePolicies.p.rules[0].selection.countNumber: ", "got 1e1"}},
+		{"countNumber 1_000", "10", "1_000", []string{"got 1_000"}},
+		{"countNumber +5", "10", "+5", []string{"got +5"}},
+		{"rulePriority 0o10", "0o10", "5", []string{"got 0o10"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := spec.Parse("registry.yaml", []byte(rules(tt.prio, tt.count)))
+			ps := problems(t, err)
+			if len(ps) != 1 {
+				t.Fatalf("want one problem, got %d:\n%v", len(ps), ps)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(ps[0].Error(), w) {
+					t.Errorf("problem %q lacks %q", ps[0].Error(), w)
+				}
+			}
+		})
+	}
+	// Plain decimal digits pass; the priority decides the "any last" check.
+	mustParse(t, rules("10", "5"))
+	_, err := spec.Parse("registry.yaml", []byte(rules("8", "5")))
+	if ps := problems(t, err); !strings.Contains(ps[0].Error(), "must have the highest rulePriority") {
+		t.Errorf("rulePriority 8 before 9: %v", ps)
+	}
+}

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,8 +124,41 @@ func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
 		// Ask yaml.v3 itself, so that the check accepts exactly what Decode does.
 		if err := decode(n, reflect.New(t).Interface()); err != nil {
 			l.addHard(n, path, fmt.Sprintf("must be %s, got %s", want, describeNode(n)))
+			return
+		}
+		if isInt(t.Kind()) && !decimalRE.MatchString(n.Value) {
+			// yaml.v3 decodes 5.9 as 5, 010 as 8 (octal), 0x10 as 16 and 1e1
+			// as 10 without a word; ECR's JSON has plain integers only.
+			// Keep the value as written, as tag values do.
+			l.add(n, path, fmt.Sprintf("must be a whole number in plain decimal digits (like 10), got %s%s", n.Value, numberHint(n.Value)))
 		}
 	}
+}
+
+// decimalRE is an integer as JSON writes it: no sign but '-', no leading
+// zero, no underscores, no exponent.
+var decimalRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+
+func isInt(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// numberHint says what YAML would have made of a number that is not plain
+// decimal digits.
+func numberHint(v string) string {
+	digits := strings.TrimLeft(v, "+-")
+	switch {
+	case len(digits) > 1 && digits[0] == '0' && strings.Trim(digits, "0123456789_") == "":
+		return "; a leading 0 makes YAML read it as an octal number, so write it without the leading zero"
+	case strings.Contains(v, "."):
+		return "; ECR takes whole numbers only, and YAML would silently drop the fraction"
+	}
+	return ""
 }
 
 // checkedPairs returns pairs(n) after reporting keys that are not plain
