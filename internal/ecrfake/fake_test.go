@@ -384,6 +384,8 @@ func TestRepositoryPolicyReformatted(t *testing.T) {
 		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}]}`,
 		`{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"ecr:*"}]}`,
 		`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:*"},"Action":"ecr:*"}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/*"},"Action":"ecr:*"}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:group/devs"},"Action":"ecr:*"}]}`,
 		`{"Statement":[` + fmt.Sprintf(stmt, "") + `]}` + strings.Repeat(" ", 10240),
 	}
 	for _, text := range bad {

@@ -201,7 +201,8 @@ func collapse(n *node) *node {
 
 var (
 	accountIDRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	awsPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:(?:root|(?:user|role|assumed-role|federated-user|group)/.+)$`)
+	// IAM principals: no groups, no wildcard inside an ARN.
+	awsPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:(?:root|(?:user|role|assumed-role|federated-user)/[^*]+)$`)
 )
 
 func policyError() error {

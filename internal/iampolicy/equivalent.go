@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
 )
@@ -17,9 +18,13 @@ import (
 // statements and of principal, action, resource and condition-value lists,
 // duplicates in those lists, the case of Effect, a bare account id
 // "123456789012" vs "arn:<partition>:iam::123456789012:root" as an AWS
-// principal, and "Principal": "*" vs {"AWS": "*"}. Sid, Id and Version are
-// compared exactly; so are condition operator and key names and the case of
-// actions.
+// principal, "Principal": "*" vs {"AWS": "*"}, and the case of action names
+// (IAM matches them case-insensitively, so ECR holding ecr:batchgetimage is
+// no drift from a spec's ecr:BatchGetImage). Sid, Id and Version are compared
+// exactly; so are condition operator and key names.
+//
+// The comparison only decides "changed or not": what ecrctl sends is always
+// the desired document as written, with its own spelling of actions.
 //
 // A nil Document means "no policy": two nils are equivalent, nil and a
 // non-nil document are not. It returns an error only when a side cannot be
@@ -64,7 +69,9 @@ var rootARNRe = regexp.MustCompile(`^arn:[a-z0-9-]+:iam::([0-9]{12}):root$`)
 //   - string lists in Principal values, Action, NotAction, Resource and
 //     NotResource are de-duplicated and sorted (the library compares lengths);
 //   - "Principal": "*" becomes {"AWS": "*"} (IAM treats them alike; the
-//     library does not).
+//     library does not);
+//   - Action and NotAction entries are lower-cased (IAM action names are
+//     case-insensitive; the library compares them as text).
 func canonical(d Document) (Document, error) {
 	c, err := d.clone()
 	if err != nil {
@@ -88,7 +95,12 @@ func canonical(d Document) (Document, error) {
 				st[k] = canonicalPrincipal(v)
 			}
 		}
-		for _, k := range []string{"Action", "NotAction", "Resource", "NotResource"} {
+		for _, k := range []string{"Action", "NotAction"} {
+			if v, ok := st[k]; ok {
+				st[k] = canonicalList(v, strings.ToLower)
+			}
+		}
+		for _, k := range []string{"Resource", "NotResource"} {
 			if v, ok := st[k]; ok {
 				st[k] = canonicalList(v, nil)
 			}

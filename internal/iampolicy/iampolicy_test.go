@@ -104,7 +104,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid single statement object", `{"Version":"2012-10-17","Statement":` + validStmt + `}`, "-", ""},
 		{"valid full", `{"Version":"2008-10-17","Id":"x","Statement":[
-			{"Sid":"A","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:root"],"Service":"codebuild.amazonaws.com"},"NotAction":["ecr:Batch*","ecr:*"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}},
+			{"Sid":"A","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:root"],"Service":"codebuild.amazonaws.com"},"NotAction":["ecr:Batch*","ecr:*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}},
 			{"Effect":"Allow","Principal":"*","Action":"*"},
 			{"Sid":"B","Effect":"Allow","Principal":{"AWS":"*"},"Action":["ECR:ListImages"]}]}`, "-", ""},
 
@@ -136,8 +136,30 @@ func TestValidate(t *testing.T) {
 		{"action empty list", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":[]}]}`, "Statement[0].Action", "must not be empty"},
 		{"action object", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":{"a":1}}]}`, "Statement[0].Action", "must be a string or a list of strings"},
 		{"action element number", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:*",5]}]}`, "Statement[0].Action[1]", "must be a string"},
-		{"resource and notresource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"*","NotResource":"*"}]}`, "Statement[0].NotResource", "cannot be used together"},
-		{"resource number", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":1}]}`, "Statement[0].Resource", "must be a string or a list"},
+		{"resource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"*"}]}`, "Statement[0].Resource", "a repository policy has no Resource element"},
+		{"notresource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","NotResource":"arn:aws:ecr:us-east-1:123456789012:repository/x"}]}`, "Statement[0].NotResource", "has no NotResource element"},
+
+		// Principals in the forms IAM accepts; no wildcard inside a value.
+		{"principal AWS not a principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"x"},"Action":"ecr:*"}]}`, "Statement[0].Principal.AWS", `invalid AWS principal "x"`},
+		{"principal wildcard ARN", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:*"]},"Action":"ecr:*"}]}`, "Statement[0].Principal.AWS[0]", "does not match principals by wildcard"},
+		{"principal wildcard account", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::*:root"},"Action":"ecr:*"}]}`, "Statement[0].Principal.AWS", "does not match principals by wildcard"},
+		{"principal short account", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"12345"},"Action":"ecr:*"}]}`, "Statement[0].Principal.AWS", "12-digit account id"},
+		{"notprincipal checked too", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::123456789012:role/*"},"Action":"ecr:*"}]}`, "Statement[0].NotPrincipal.AWS", "wildcard"},
+		{"principal group", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:group/devs"},"Action":"ecr:*"}]}`, "Statement[0].Principal.AWS", "invalid AWS principal"},
+		{"service not a service", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild"},"Action":"ecr:*"}]}`, "Statement[0].Principal.Service", `invalid Service principal "codebuild"`},
+		{"service wildcard", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"ecr:*"}]}`, "Statement[0].Principal.Service", "wildcard"},
+		{"federated bad", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:role/x"},"Action":"ecr:*"}]}`, "Statement[0].Principal.Federated", "invalid Federated principal"},
+		{"canonical user bad", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"CanonicalUser":"abc"},"Action":"ecr:*"}]}`, "Statement[0].Principal.CanonicalUser", "64-character"},
+		{"principals in every accepted form", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{
+			"AWS":["*","123456789012","arn:aws:iam::123456789012:root","arn:aws-cn:iam::123456789012:role/path/ci","arn:aws:iam::123456789012:user/alice@example.com","arn:aws:sts::123456789012:assumed-role/ci/session-1"],
+			"Service":["codebuild.amazonaws.com","emr-serverless.amazonaws.com","ecs-tasks.amazonaws.com.cn"],
+			"Federated":["cognito-identity.amazonaws.com","accounts.google.com","arn:aws:iam::123456789012:saml-provider/corp","arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"],
+			"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},"Action":"ecr:*"}]}`, "-", ""},
+
+		// Sid: ASCII letters and digits (IAM) and spaces (ECR).
+		{"sid with a space", `{"Version":"2008-10-17","Statement":[{"Sid":"new statement","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "-", ""},
+		{"sid with a hyphen", `{"Version":"2012-10-17","Statement":[{"Sid":"Allow-Pull","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", `"Allow-Pull" has characters ECR does not document`},
+		{"sid with an underscore", `{"Version":"2012-10-17","Statement":[{"Sid":"allow_pull","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", "letters, digits and spaces"},
 		{"condition not object", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":"x"}]}`, "Statement[0].Condition", "must be an object"},
 		{"condition operator not object", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":"x"}}]}`, "Statement[0].Condition.StringEquals", "must be an object"},
 		{"sid not string", `{"Version":"2012-10-17","Statement":[{"Sid":1,"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", "must be a string"},
@@ -348,6 +370,28 @@ const ecrReturned = `{
   } ]
 }`
 
+// awsPullPolicy is the ECR User Guide's "Allow another account" pull example
+// (repository-policy-examples), without the Resource ECR rejects.
+const awsPullPolicy = `{
+    "Version":"2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowPull",
+            "Effect": "Allow",
+            "Principal": {
+                "AWS": [
+                    "arn:aws:iam::111122223333:user/pull-user-1",
+                    "arn:aws:iam::111122223333:user/pull-user-2"
+                ]
+            },
+            "Action": [
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer"
+            ]
+        }
+    ]
+}`
+
 func TestEquivalent(t *testing.T) {
 	user, err := FromValue(map[string]any{
 		"Version": "2012-10-17",
@@ -416,6 +460,17 @@ func TestEquivalent(t *testing.T) {
 		{"condition values as set",
 			mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-b","o-a"]}}}]}`),
 			mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-a","o-b"]}}}]}`), true},
+		// IAM action names are case-insensitive (IAM User Guide, "IAM JSON
+		// policy elements: Action"); the policy is ECR's own example.
+		{"action case",
+			mustParse(t, awsPullPolicy),
+			mustParse(t, strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", "ecr:GetDownloadUrlForLayer", "ECR:GETDOWNLOADURLFORLAYER").Replace(awsPullPolicy)), true},
+		{"notaction case",
+			mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":"ecr:BatchGetImage"}]}`),
+			mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":"ecr:batchGetImage"}]}`), true},
+		{"action case does not hide another action",
+			mustParse(t, awsPullPolicy),
+			mustParse(t, strings.Replace(awsPullPolicy, "ecr:BatchGetImage", "ecr:batchputimage", 1)), false},
 		{"version differs",
 			mustParse(t, `{"Version":"2012-10-17","Statement":[`+pullStmtJSON+`]}`),
 			mustParse(t, `{"Version":"2008-10-17","Statement":[`+pullStmtJSON+`]}`), false},

@@ -3,6 +3,7 @@ package iampolicy
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ func (p Problem) Error() string {
 
 var (
 	topLevelKeys  = []string{"Version", "Id", "Statement"}
-	statementKeys = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+	statementKeys = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"}
 	principalKeys = []string{"AWS", "Service", "Federated", "CanonicalUser"}
 )
 
@@ -38,17 +39,19 @@ var (
 //   - no top-level keys other than Version, Id and Statement;
 //   - Statement present: an object or a non-empty list of objects;
 //   - in each statement only the keys Sid, Effect, Principal, NotPrincipal,
-//     Action, NotAction, Resource, NotResource and Condition;
+//     Action, NotAction and Condition: a repository policy has no Resource
+//     or NotResource (it applies to its repository; ECR rejects either);
 //   - Effect "Allow" or "Deny";
 //   - exactly one of Principal and NotPrincipal (a resource policy must name
 //     who it applies to): "*" or an object of AWS, Service, Federated or
-//     CanonicalUser to a string or a list of strings;
+//     CanonicalUser to a string or a list of strings, each in a form IAM
+//     accepts for that kind (see checkPrincipal);
 //   - exactly one of Action and NotAction, a string or a non-empty list of
 //     strings, each "*" or "ecr:..." (ECR rejects actions of other services;
 //     wildcards such as "ecr:*" or "ecr:Batch*" are fine);
-//   - at most one of Resource and NotResource, a string or a list of strings;
 //   - Condition, if present, an object of objects;
-//   - Sid, if present, a string, unique in the document;
+//   - Sid, if present, a string of ASCII letters, digits and spaces, unique
+//     in the document;
 //   - the compact JSON text at most MaxPolicyLength characters.
 //
 // It returns nil when the document passes. Problems come in a stable order.
@@ -126,14 +129,19 @@ func validateStatement(path string, st map[string]any) []Problem {
 	at := func(k string) string { return path + "." + k }
 
 	for _, k := range sortedKeys(st) {
-		if !contains(statementKeys, k) {
+		switch {
+		case k == "Resource" || k == "NotResource":
+			add(at(k), "a repository policy has no %s element: it always applies to its own repository, and ECR rejects a statement that names one (\"Invalid repository policy provided\"); remove %s", k, k)
+		case !contains(statementKeys, k):
 			add(at(k), "unknown key%s; a statement may only have %s", suggest(k, statementKeys), strings.Join(statementKeys, ", "))
 		}
 	}
 
 	if v, ok := st["Sid"]; ok {
-		if _, isStr := v.(string); !isStr {
+		if sid, isStr := v.(string); !isStr {
 			add(at("Sid"), "must be a string, got %s", describe(v))
+		} else if !sidRe.MatchString(sid) {
+			add(at("Sid"), "%q has characters ECR does not document for a Sid; use ASCII letters, digits and spaces, e.g. \"AllowPull\"", sid)
 		}
 	}
 
@@ -169,17 +177,6 @@ func validateStatement(path string, st map[string]any) []Problem {
 		add(at("Action"), `is required (or NotAction): a string or a list of strings such as "ecr:BatchGetImage"`)
 	}
 
-	rv, hasR := st["Resource"]
-	nrv, hasNR := st["NotResource"]
-	switch {
-	case hasR && hasNR:
-		add(at("NotResource"), "cannot be used together with Resource")
-	case hasR:
-		ps = append(ps, stringOrList(at("Resource"), rv, nil)...)
-	case hasNR:
-		ps = append(ps, stringOrList(at("NotResource"), nrv, nil)...)
-	}
-
 	if v, ok := st["Condition"]; ok {
 		m, isMap := v.(map[string]any)
 		if !isMap {
@@ -212,11 +209,73 @@ func validatePrincipal(path string, v any) []Problem {
 				ps = append(ps, Problem{path + "." + k, fmt.Sprintf("unknown principal type%s; use one of %s", suggest(k, principalKeys), strings.Join(principalKeys, ", "))})
 				continue
 			}
-			ps = append(ps, stringOrList(path+"."+k, p[k], nil)...)
+			kind := k
+			ps = append(ps, stringOrList(path+"."+k, p[k], func(p, s string) *Problem {
+				if msg := checkPrincipal(kind, s); msg != "" {
+					return &Problem{p, msg}
+				}
+				return nil
+			})...)
 		}
 		return ps
 	}
 	return []Problem{{path, fmt.Sprintf(`must be "*" or an object like {"AWS": ["123456789012"]}, got %s`, describe(v))}}
+}
+
+// sidRe is what a Sid may hold: IAM's grammar documents ASCII letters and
+// digits; ECR also accepts spaces (its console wrote "new statement", and
+// the ECR documentation's maintainers confirm it; docs/validation-sources.md).
+var sidRe = regexp.MustCompile(`^[A-Za-z0-9 ]*$`)
+
+var (
+	// stsSessionRe: an assumed-role or federated-user session, which IAM
+	// accepts as an AWS principal in resource policies.
+	stsSessionRe = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):sts::[0-9]{12}:(assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+)$`)
+	// serviceRe: a service principal, like codebuild.amazonaws.com.
+	serviceRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+amazonaws\.com(\.cn)?$`)
+	// federatedRe: a SAML or OIDC identity provider ARN, or a web identity
+	// provider's host name (cognito-identity.amazonaws.com, accounts.google.com).
+	federatedRe = regexp.MustCompile(`^(arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(saml-provider/[\w.-]+|oidc-provider/[^*\s]+)|([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})$`)
+	// canonicalUserRe: an S3 canonical user id.
+	canonicalUserRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// checkPrincipal returns what is wrong with one principal value of the given
+// kind (AWS, Service, Federated, CanonicalUser), or "". IAM matches
+// principals exactly: "*" alone means everyone, but a wildcard inside an ARN
+// or an account id is not a pattern, and ECR rejects the policy.
+func checkPrincipal(kind, s string) string {
+	if kind == "AWS" && s == "*" {
+		return ""
+	}
+	ok := false
+	switch kind {
+	case "AWS":
+		ok = accountIDRe.MatchString(s) || iamPrincipalRe.MatchString(s) || stsSessionRe.MatchString(s)
+	case "Service":
+		ok = serviceRe.MatchString(s)
+	case "Federated":
+		ok = federatedRe.MatchString(s)
+	case "CanonicalUser":
+		ok = canonicalUserRe.MatchString(s)
+	}
+	if ok {
+		return ""
+	}
+	var why string
+	if strings.Contains(s, "*") {
+		why = `IAM does not match principals by wildcard: "*" alone (as {"AWS": "*"}) means everyone, but a "*" inside a value matches nothing and ECR rejects it. `
+	}
+	switch kind {
+	case "AWS":
+		return fmt.Sprintf(`invalid AWS principal %q: %swant "*", a 12-digit account id (e.g. 123456789012), an IAM ARN of an account root, role or user (arn:aws:iam::123456789012:root, arn:aws:iam::123456789012:role/NAME, arn:aws:iam::123456789012:user/NAME), or an STS assumed-role session ARN`, s, why)
+	case "Service":
+		return fmt.Sprintf("invalid Service principal %q: %swant a service name such as codebuild.amazonaws.com", s, why)
+	case "Federated":
+		return fmt.Sprintf("invalid Federated principal %q: %swant an identity provider ARN (arn:aws:iam::123456789012:saml-provider/NAME or oidc-provider/HOST) or a provider host name such as cognito-identity.amazonaws.com", s, why)
+	default:
+		return fmt.Sprintf("invalid CanonicalUser principal %q: %swant a 64-character hexadecimal canonical user id", s, why)
+	}
 }
 
 func validateActions(path string, v any) []Problem {

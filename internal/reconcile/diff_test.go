@@ -150,6 +150,14 @@ func TestDiff(t *testing.T) {
 			actions: []Action{NoOp},
 		},
 		{
+			name:    "repository policy with actions in another case is equal",
+			spec:    "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n",
+			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+				r.Policy = ptr(strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", "ecr:GetDownloadUrlForLayer", "ecr:getdownloadurlforlayer").Replace(ecrFormattedPolicy))
+			})),
+			actions: []Action{NoOp},
+		},
+		{
 			name:    "repository policy with an extra principal is a change",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller']}\n",
 			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Policy = ptr(ecrFormattedPolicy) })),
@@ -423,5 +431,20 @@ func TestDiffReplacementShowsEveryOtherChange(t *testing.T) {
 	want := map[string]bool{"encryption.type": true, "scanOnPush": false, "tags.X": false}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes of a replacement (path -> forces replacement) (-want +got):\n%s", diff)
+	}
+}
+
+// When a policy does change, what is written is the spec's document, with the
+// spec's spelling of actions, never the live text's.
+func TestDiffPolicyWritesTheSpecsActionSpelling(t *testing.T) {
+	live := strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", `"arn:aws:iam::210987654321:root"`, `"arn:aws:iam::210987654321:root", "111111111111"`).Replace(ecrFormattedPolicy)
+	p := Diff(mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n"),
+		liveOf(liveRepo("aa", func(r *LiveRepository) { r.Policy = ptr(live) })), DiffOptions{})
+	c := p.Changes[0]
+	if len(c.Steps) != 1 || c.Steps[0].Operation != OpSetRepositoryPolicy {
+		t.Fatalf("steps = %+v, want one SetRepositoryPolicy (the live policy has an extra principal)", c.Steps)
+	}
+	if text := c.Steps[0].PolicyText; !strings.Contains(text, `"ecr:BatchGetImage"`) || strings.Contains(text, "batchgetimage") {
+		t.Errorf("written policy = %s, want the spec's ecr:BatchGetImage", text)
 	}
 }
