@@ -156,10 +156,14 @@ func TestValidate(t *testing.T) {
 			"Federated":["cognito-identity.amazonaws.com","accounts.google.com","arn:aws:iam::123456789012:saml-provider/corp","arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"],
 			"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},"Action":"ecr:*"}]}`, "-", ""},
 
-		// Sid: ASCII letters and digits (IAM) and spaces (ECR).
+		// Sid: ASCII letters and digits (IAM), spaces and hyphens (ECR).
+		// The ECR console's "new statement" and terraform-provider-aws's
+		// testAccRepositoryPolicyConfig_basic (Sid = rName, "tf-acc-test-"
+		// and digits), both applied to ECR.
 		{"sid with a space", `{"Version":"2008-10-17","Statement":[{"Sid":"new statement","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "-", ""},
-		{"sid with a hyphen", `{"Version":"2012-10-17","Statement":[{"Sid":"Allow-Pull","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", `"Allow-Pull" has characters ECR does not document`},
-		{"sid with an underscore", `{"Version":"2012-10-17","Statement":[{"Sid":"allow_pull","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", "letters, digits and spaces"},
+		{"sid with hyphens", `{"Version":"2008-10-17","Statement":[{"Sid":"tf-acc-test-8340392819376584762","Effect":"Allow","Principal":"*","Action":"ecr:ListImages"}]}`, "-", ""},
+		{"sid with an underscore", `{"Version":"2012-10-17","Statement":[{"Sid":"allow_pull","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", `"allow_pull" has characters ECR is not known to accept`},
+		{"sid with a slash", `{"Version":"2012-10-17","Statement":[{"Sid":"pull/push","Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", "letters, digits, spaces and hyphens"},
 		{"condition not object", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":"x"}]}`, "Statement[0].Condition", "must be an object"},
 		{"condition operator not object", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEquals":"x"}}]}`, "Statement[0].Condition.StringEquals", "must be an object"},
 		{"sid not string", `{"Version":"2012-10-17","Statement":[{"Sid":1,"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}`, "Statement[0].Sid", "must be a string"},
