@@ -132,3 +132,25 @@ func TestPlanNoLifecycleImpactSkipsImageReads(t *testing.T) {
 		t.Fatalf("--no-lifecycle-impact = %d, calls %v:\n%s", code, h.fake.Calls(), out)
 	}
 }
+
+// explain evaluates the archive-then-delete policy ECR accepts (two any
+// rules, one per storage class) instead of calling it invalid. Never-pulled
+// images count from their push (the user guide's rule for sinceImagePulled).
+func TestLifecycleExplainArchiveThenDelete(t *testing.T) {
+	h := newHarness(t, archiveThenDeleteSpec)
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	name := "app"
+	if _, err := h.fake.CreateRepository(context.Background(), &ecr.CreateRepositoryInput{RepositoryName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.PutImage(name, ecrfake.Image{Digest: fmt.Sprintf("sha256:%064x", 1), Tags: []string{"old"}, SizeBytes: 1 << 20, PushedAt: now.AddDate(0, 0, -100)})
+	h.fake.PutImage(name, ecrfake.Image{Digest: fmt.Sprintf("sha256:%064x", 2), Tags: []string{"new"}, SizeBytes: 1 << 20, PushedAt: now.AddDate(0, 0, -10)})
+	code, out, errOut := h.run("", false, "lifecycle", "explain", "app", "--at", "2026-11-27", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("explain = %d: %s", code, errOut)
+	}
+	want := map[string]string{"old": "archive by 1", "new": "keep by 1"}
+	if got := explainDecisions(t, out); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
