@@ -199,9 +199,9 @@ func collapse(n *node) *node {
 	return n
 }
 
+// awsPrincipalRE: IAM principals, no groups, no wildcard inside an ARN.
 var (
 	accountIDRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	// IAM principals: no groups, no wildcard inside an ARN.
 	awsPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:(?:root|(?:user|role|assumed-role|federated-user)/[^*]+)$`)
 )
 

@@ -150,8 +150,8 @@ func TestDiff(t *testing.T) {
 			actions: []Action{NoOp},
 		},
 		{
-			name:    "repository policy with actions in another case is equal",
-			spec:    "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n",
+			name: "repository policy with actions in another case is equal",
+			spec: "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n",
 			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
 				r.Policy = ptr(strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", "ecr:GetDownloadUrlForLayer", "ecr:getdownloadurlforlayer").Replace(ecrFormattedPolicy))
 			})),
