@@ -47,8 +47,9 @@ const (
 
 const day = 24 * time.Hour
 
-// Evaluate applies p to images as ECR does at time now (ECR-SEMANTICS.md §1
-// "Evaluation") and returns one decision per image, in input order:
+// Evaluate applies p to images as ECR does at time now (the ECR User Guide's
+// "Lifecycle policy evaluation rules"; docs/validation-sources.md) and
+// returns one decision per image, in input order:
 //
 //   - Every rule first looks at all images (in its storage class): a rule's
 //     imageCountMoreThan count includes images that a higher-priority rule

@@ -11,7 +11,7 @@ import (
 )
 
 // costOptimizedText is the faithful encoding of the seed's "cost-optimized"
-// policy (ECR-SEMANTICS.md §1): one rule per prefix, keep rules first. It is
+// policy (README, "The lifecycle-rule pitfall"): one rule per prefix, keep rules first. It is
 // written the way JSON() renders it, which is also compact like ECR's output.
 const costOptimizedText = `{"rules":[` +
 	`{"rulePriority":10,"description":"keep last 10 v images","selection":{"tagStatus":"tagged","tagPrefixList":["v"],"countType":"imageCountMoreThan","countNumber":10},"action":{"type":"expire"}},` +

@@ -46,7 +46,7 @@ func TestLintSeedBuggyPolicy(t *testing.T) {
 		}
 	}
 
-	// The rewrite is exactly the corrected policy (ECR-SEMANTICS.md §1):
+	// The rewrite is exactly the corrected policy (README, "The lifecycle-rule pitfall"):
 	// 10/20/30 keep v, release, prod; 40/50 expire dev, staging; 60 untagged.
 	rule1 := ws[0].Message
 	for _, s := range []string{
