@@ -63,7 +63,7 @@ type interrupts struct {
 	exitPending bool // a signal asked to exit while a window was open
 }
 
-const windowMessage = "A replacement is between deleting a repository and recreating it with its settings: ecrctl ignores Ctrl-C and SIGTERM until that is done (only SIGKILL stops it, and would leave the repository deleted; its restore file says how to recreate it)."
+const windowMessage = "A replacement is between deleting a repository and recreating it with its settings: ecrctl ignores Ctrl-C and SIGTERM until that is done, then exits if interrupted again (only SIGKILL stops it now, and would leave the repository deleted; its restore file says how to recreate it)."
 
 // Enter implements reconcile.Guard.
 func (in *interrupts) Enter(string) {
@@ -90,7 +90,11 @@ func (in *interrupts) signal() {
 	if first {
 		in.cancelled = true
 		in.cancel()
-		fmt.Fprintln(in.errOut, "\nInterrupt received: finishing the calls in flight, starting no new ones. Interrupt again to exit at once.")
+		again := " Interrupt again to exit at once."
+		if in.open > 0 {
+			again = "" // the window message below says what a second one does
+		}
+		fmt.Fprintf(in.errOut, "\nInterrupt received: finishing the calls in flight, starting no new ones.%s\n", again)
 	}
 	if in.open > 0 {
 		if !first {

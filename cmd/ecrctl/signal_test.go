@@ -84,6 +84,9 @@ func TestSignalsInsideAReplacementWindow(t *testing.T) {
 	if survived < 0 || exiting < survived {
 		t.Errorf("want survival, then the exit at the window's end:\n%s", text)
 	}
+	if strings.Contains(text, "Interrupt again to exit at once") {
+		t.Errorf("inside a window, the first message must not promise an exit at once:\n%s", text)
+	}
 	if strings.Contains(text, "Exiting now;") {
 		t.Errorf("a signal inside the window exited at once:\n%s", text)
 	}

@@ -246,7 +246,7 @@ func CheckRestore(ctx context.Context, client ECRAPI, rf *RestoreFile, overwrite
 	rp.Exists, rp.ARN = true, lr.ARN
 	create := rf.Steps[0]
 	if e := create.Encryption; e != nil && !encryptionMatches(e, lr) {
-		return nil, fmt.Errorf("repository %q exists with encryption %s, but the restore file recreates it with %s: it is not the repository the file restores, and encryption cannot change in place. Nothing was changed. If the replacement's delete never happened, the old repository is intact and the file is not needed: run `ecrctl plan`", name, describeEncryption(lr.EncryptionType, lr.KMSKey), describeEncryption(e.Type, e.KMSKey))
+		return nil, fmt.Errorf("repository %q exists with encryption %s, but the restore file recreates it with %s: it is not the repository the file restores, and encryption cannot change in place. Nothing was changed. If the replacement's delete never happened, the old repository is intact and the file is not needed: delete it and run `ecrctl plan`", name, describeEncryption(lr.EncryptionType, lr.KMSKey), describeEncryption(e.Type, e.KMSKey))
 	}
 	if err := readTags(ctx, client, lr); err != nil {
 		return nil, err
