@@ -37,7 +37,8 @@ func TestApplyReplacementFailureThenRestore(t *testing.T) {
 	seedUnmanaged(t, h.fake)
 	h.fake.FailN("SetRepositoryPolicy", "app", 1, ecrfake.AccessDenied("SetRepositoryPolicy"))
 	code, _, errOut := h.run("", false, "apply", "--auto-approve", "--allow-replace")
-	if code != exitError || !strings.Contains(errOut, "run `ecrctl restore ecrctl-restore-app.json`") {
+	if code != exitError || !strings.Contains(errOut, "run `ecrctl restore ecrctl-restore-app.json`") ||
+		!strings.Contains(errOut, "repository.app: the calls that recreate it are in ecrctl-restore-app.json until the replacement completes") {
 		t.Fatalf("apply exit %d:\n%s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(h.dir, "ecrctl-restore-app.json")); err != nil {

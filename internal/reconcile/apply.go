@@ -241,6 +241,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 			return outcome{err: &OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing", Err: err,
 				Detail: "nothing was deleted: a replacement first writes the calls that recreate the repository to a file. Run apply from a writable directory"}}
 		}
+		a.progress("%s: the calls that recreate it are in %s until the replacement completes", rc.Address, journal.path)
 	}
 	del := rc.Steps[0]
 	if _, err := a.step(callCtx, callCtx, rc, del, rc.ARN, false, false); err != nil {
