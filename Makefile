@@ -5,12 +5,19 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT         := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 ACTIONLINT_VERSION    := v1.7.12
 ACTIONLINT            := $(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+GORELEASER_VERSION    := v2.15.1
+GORELEASER            := $(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 FUZZTIME              ?= 60s
+# What `ecrctl version` prints for a local build; release archives get the same
+# from GoReleaser (.goreleaser.yaml) and `go install ...@VERSION` from Go.
+VERSION               ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION              ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS               := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
-.PHONY: build test unit e2e lint fuzz demo bench clean
+.PHONY: build test unit e2e lint fuzz demo bench release-check release-snapshot clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/ecrctl
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ecrctl
 
 # Unit tests, golden files, the fake-ECR convergence tests, a short fuzz run of
 # the spec loader, and end-to-end tests of the built binary against moto.
@@ -48,5 +55,13 @@ BENCH_N ?= 100,1000
 bench: build
 	$(GO) run ./bench/cmd/ecrbench -ecrctl $(BIN) -n $(BENCH_N)
 
+# Validates .goreleaser.yaml; the first run builds goreleaser (a few minutes).
+release-check:
+	$(GORELEASER) check
+
+# Every release archive and the checksums file into dist/, nothing published.
+release-snapshot:
+	$(GORELEASER) release --snapshot --clean
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

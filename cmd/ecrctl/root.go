@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,6 +55,8 @@ type factory struct {
 	// Guard keeps the process alive while a replacement must not stop
 	// (main's signal handling); nil in tests that need none.
 	Guard reconcile.Guard
+	// ReadBuildInfo is debug.ReadBuildInfo unless a test injects another.
+	ReadBuildInfo func() (*debug.BuildInfo, bool)
 }
 
 func defaultFactory() *factory {
