@@ -36,6 +36,7 @@ lint:
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
 	$(ACTIONLINT) .github/workflows/*.yml
+	$(GO) test -count=1 ./internal/ghaction   # action.yml: actionlint checks its use, not the file
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/spec
