@@ -57,7 +57,8 @@ Exit codes:
   ecrctl apply --auto-approve                # in CI
   ecrctl plan --out plan.json && ecrctl apply plan.json
   ecrctl apply --allow-replace --allow-delete-images   # permit destroying images`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeFileExt(1, "json"), // a plan saved by plan --out
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.PlanFile = args[0]

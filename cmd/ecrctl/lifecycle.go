@@ -56,7 +56,8 @@ Exit codes:
 		Example: `  ecrctl lifecycle explain durableai-dev-frontend
   ecrctl lifecycle explain durableai-dev-frontend --policy cost-optimized --at 2027-01-01
   ecrctl lifecycle explain app --policy-file candidate.json -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeRepositoryNames(g, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Repository = args[0]
 			return runExplain(cmd.Context(), f, g, o)

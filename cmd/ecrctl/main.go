@@ -25,9 +25,6 @@ func main() {
 func run(ctx context.Context, f *factory, args []string) int {
 	root := newRootCmd(f)
 	root.SetArgs(args)
-	root.SetIn(f.IO.In)
-	root.SetOut(f.IO.Out)
-	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	var ec exitCodeError
 	switch {

@@ -93,7 +93,7 @@ func TestValidateNeverConnects(t *testing.T) {
 
 func TestHelpNeverConnects(t *testing.T) {
 	h := newHarness(t, testSpec)
-	for _, cmd := range []string{"plan", "apply", "validate", "version", "import", "outputs", "status", "login", "lifecycle", "lifecycle explain"} {
+	for _, cmd := range []string{"plan", "apply", "validate", "version", "import", "outputs", "status", "login", "lifecycle", "lifecycle explain", "completion"} {
 		code, out, _ := h.run("", false, append(strings.Fields(cmd), "--help")...)
 		if code != exitOK || !strings.Contains(out, "Example") {
 			t.Errorf("%s --help = %d, missing examples:\n%s", cmd, code, out)

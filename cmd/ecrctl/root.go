@@ -95,7 +95,11 @@ Exit codes:
 			return g.check(cmd)
 		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	// Set before the completion command is added: it keeps the stream it
+	// is given then.
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.File, "file", "f", "registry.yaml", "spec file")
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's region, then AWS_REGION / profile)")
@@ -113,6 +117,11 @@ Exit codes:
 	root.AddCommand(newStatusCmd(f, g), newLoginCmd(f, g))
 	root.AddCommand(newLifecycleCmd(f, g), newRestoreCmd(f, g))
 	root.AddCommand(newSchemaCmd(f))
+	// cobra's completion command (bash, zsh, fish, powershell), added now
+	// rather than at Execute so --help and docs/cli list it.
+	root.InitDefaultCompletionCmd()
+	describeCompletionCmd(root)
+	_ = root.RegisterFlagCompletionFunc("file", completeFileExt(0, "yaml", "yml"))
 	return root
 }
 

@@ -66,6 +66,7 @@ Exit codes:
   ecrctl status -o json | jq -r '.repositories[] | select(.exists | not) | .name'
   ecrctl status -o json | jq '.totals.estimated_monthly_cost_usd'
   ecrctl status --price-per-gb-month 0.11`,
+		ValidArgsFunction: completeRepositoryNames(g, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Repositories = args
 			return runStatus(cmd.Context(), f, g, o)
