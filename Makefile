@@ -14,7 +14,7 @@ VERSION               ?= $(shell git describe --tags --always --dirty 2>/dev/nul
 REVISION              ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS               := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
-.PHONY: build test unit e2e lint fuzz demo bench release-check release-snapshot clean
+.PHONY: build test unit e2e lint fuzz docs demo bench release-check release-snapshot clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ecrctl
@@ -40,6 +40,11 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/spec
+
+# Regenerates docs/cli (one page per command, from the cobra tree); a test
+# fails when the committed pages differ from the commands' help.
+docs:
+	$(GO) test -count=1 -run '^TestCLIDocs$$' ./cmd/ecrctl -update
 
 # Builds ecrctl, starts a local ECR emulator on a free port (moto when
 # python3 can import it, else the in-memory fake served over ECR's JSON

@@ -41,3 +41,7 @@ func CheckFile(t testing.TB, path string, got []byte) {
 		t.Errorf("%s differs (-want +got); run the tests with -update if the change is intended:\n%s", filepath.ToSlash(path), diff)
 	}
 }
+
+// Updating reports whether the tests run with -update, for golden files
+// that live outside testdata/ (such as the generated docs/cli pages).
+func Updating() bool { return *update }
