@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 func seedRepo(t *testing.T, h *harness, name string, mut types.ImageTagMutability, lifecycle string) {
@@ -103,7 +105,7 @@ func TestImportToStdout(t *testing.T) {
 	seedRepo(t, h, "app", types.ImageTagMutabilityImmutable, "")
 	seedRepo(t, h, "db", types.ImageTagMutabilityImmutable, "")
 	code, out, errOut := h.run("", false, "import", "--name", "app")
-	if code != exitOK || !strings.HasPrefix(out, "# Written by `ecrctl import`") || strings.Contains(out, "name: db") {
+	if code != exitOK || !strings.HasPrefix(out, "# yaml-language-server: $schema="+spec.SchemaURL+"\n# Written by `ecrctl import`") || strings.Contains(out, "name: db") {
 		t.Fatalf("import --name app = %d:\n%s\n%s", code, out, errOut)
 	}
 	h.writeSpec(out)

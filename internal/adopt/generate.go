@@ -102,6 +102,8 @@ func Generate(region, registryID string, repos []*reconcile.LiveRepository) ([]b
 	sections = append(sections, sec)
 
 	var out bytes.Buffer
+	// Editors with the YAML language server then complete and check the file.
+	fmt.Fprintf(&out, "# yaml-language-server: $schema=%s\n", spec.SchemaURL)
 	fmt.Fprintf(&out, "# Written by `ecrctl import` from registry %s in %s: every attribute of\n", registryID, region)
 	fmt.Fprintf(&out, "# %d %s is managed. Review it, commit it, and run `ecrctl plan`: it\n", len(all), format.Plural(len(all), "repository", "repositories"))
 	out.WriteString("# shows \"No changes.\" until this file or the registry changes.\n")

@@ -11,5 +11,9 @@ import _ "embed"
 //go:embed registry.schema.json
 var schemaJSON []byte
 
+// SchemaURL is where editors fetch the schema from (its $id): the committed
+// docs/registry.schema.json on the main branch.
+const SchemaURL = "https://raw.githubusercontent.com/ecrctl/ecrctl/main/docs/registry.schema.json"
+
 // Schema returns the JSON Schema of registry.yaml.
 func Schema() []byte { return append([]byte(nil), schemaJSON...) }

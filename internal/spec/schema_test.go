@@ -28,7 +28,7 @@ import (
 const repoRoot = "../.."
 
 // rawSchemaURL is where users' editors fetch the schema from.
-const rawSchemaURL = "https://raw.githubusercontent.com/ecrctl/ecrctl/main/docs/registry.schema.json"
+const rawSchemaURL = spec.SchemaURL
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
@@ -101,6 +101,12 @@ func TestSchemaIsValidDraft202012(t *testing.T) {
 	s := compileSchema(t)
 	if s.DraftVersion != 2020 {
 		t.Errorf("schema draft = %d, want 2020 (2020-12)", s.DraftVersion)
+	}
+	var doc struct {
+		ID string `json:"$id"`
+	}
+	if err := json.Unmarshal(spec.Schema(), &doc); err != nil || doc.ID != spec.SchemaURL {
+		t.Errorf("schema $id = %q, want spec.SchemaURL %q", doc.ID, spec.SchemaURL)
 	}
 }
 
