@@ -21,8 +21,10 @@ build:
 
 # Unit tests, golden files, the fake-ECR convergence tests, a short fuzz run of
 # the spec loader, and end-to-end tests of the built binary against moto.
+# The end-to-end package alone takes about 10 minutes on a busy 2-core
+# machine, go test's default timeout; 30m leaves room without hiding a hang.
 test:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/spec
 
 unit:

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,14 +26,44 @@ const (
 	repoRoot = "../../../.."
 )
 
-// build compiles a package of this module into dir and returns the binary.
-func build(t *testing.T, dir, pkg, name string) string {
-	t.Helper()
-	bin := filepath.Join(dir, name)
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+var (
+	builds   sync.Map // package -> *builtBinary
+	buildDir string
+)
+
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecrfake-server-test-")
+	if err != nil {
+		panic(err)
 	}
-	return bin
+	buildDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// build compiles a package of this module once per test run (the machine
+// may be shared with the end-to-end tests) and returns the binary.
+func build(t *testing.T, pkg, name string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(pkg, &builtBinary{})
+	b := v.(*builtBinary)
+	b.once.Do(func() {
+		b.path = filepath.Join(buildDir, name)
+		if out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
 }
 
 // startServer runs the built server on a free port and returns its URL,
@@ -81,8 +113,8 @@ func TestEcrctlConvergesAgainstTheServedFake(t *testing.T) {
 		t.Skip("builds ecrctl and the server")
 	}
 	dir := t.TempDir()
-	url := startServer(t, build(t, dir, ".", "ecrfake-server"))
-	ecrctl := build(t, dir, "github.com/ecrctl/ecrctl/cmd/ecrctl", "ecrctl")
+	url := startServer(t, build(t, ".", "ecrfake-server"))
+	ecrctl := build(t, "github.com/ecrctl/ecrctl/cmd/ecrctl", "ecrctl")
 	seed, err := os.ReadFile(filepath.Join(repoRoot, "registry.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -153,8 +185,7 @@ func TestDemoUsesTheFakeWithoutMoto(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is not installed")
 	}
-	dir := t.TempDir()
-	ecrctl := build(t, dir, "github.com/ecrctl/ecrctl/cmd/ecrctl", "ecrctl")
+	ecrctl := build(t, "github.com/ecrctl/ecrctl/cmd/ecrctl", "ecrctl")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "internal/e2e/demo.sh", ecrctl)
