@@ -39,6 +39,10 @@ records none), and a delete, replacement or reviewed lifecycle change when the
 repository now holds other images than the plan showed. Otherwise it runs the
 saved steps (asking once on a terminal).
 
+With -f - the spec is read from stdin: apply then needs --auto-approve (stdin
+cannot also answer the prompt) and takes no PLAN_FILE (the spec of a saved
+plan is read again to check it, and stdin cannot be read twice).
+
 A plan with a blocked change (one that would destroy images) is refused
 before any write; the message names the flag that allows it.
 
@@ -77,6 +81,14 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	// Apply always estimates lifecycle impact: a policy change that expires
 	// images at once is blocked without --allow-delete-images.
 	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace, Now: time.Now(), PricePerGBMonth: format.DefaultPricePerGBMonth}
+	switch {
+	case o.PlanFile == stdinPath:
+		return errors.New("apply - : a saved plan must be a file (its spec is found relative to it); save one with `ecrctl plan --out FILE`")
+	case g.File == stdinPath && o.PlanFile != "":
+		return errors.New("apply PLAN_FILE with -f - : a saved plan is checked against the spec it was made from, and stdin cannot be read again; pass the spec as a file with -f FILE, or drop -f")
+	case g.File == stdinPath && !o.AutoApprove:
+		return errors.New("apply -f - reads the spec from stdin, so stdin cannot answer the confirmation; review `ecrctl plan -f -` and pass --auto-approve, or pass the spec as a file")
+	}
 	var saved *reconcile.Plan
 	if o.PlanFile != "" {
 		var err error

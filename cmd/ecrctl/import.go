@@ -43,7 +43,7 @@ Before writing, import parses the spec back and diffs it with what it read,
 so 'ecrctl plan' right after the import shows "No changes.".
 
 Without --prefix or --name every repository is imported. The spec goes to
-stdout unless -o names a file; an existing file is never overwritten
+stdout unless -o names a file (-o - is stdout too); an existing file is never overwritten
 without --force.
 
 Exit codes:
@@ -52,7 +52,8 @@ Exit codes:
 		Example: `  ecrctl import -o registry.yaml
   ecrctl import --prefix team-a/ --prefix shared/ -o registry.yaml
   ecrctl import --name app-frontend --name app-backend > registry.yaml
-  ecrctl import --region eu-west-1 -o registry.yaml --force && ecrctl plan`,
+  ecrctl import --region eu-west-1 -o registry.yaml --force && ecrctl plan
+  ecrctl import -o - | ecrctl validate -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runImport(cmd.Context(), f, g, o)
@@ -61,12 +62,15 @@ Exit codes:
 	fl := cmd.Flags()
 	fl.StringArrayVar(&o.Prefixes, "prefix", nil, "import repositories whose name starts with this prefix (repeatable)")
 	fl.StringArrayVar(&o.Names, "name", nil, "import the repository with this exact name (repeatable; an unknown name is an error)")
-	fl.StringVarP(&o.Output, "output", "o", "", "write the spec to this file instead of stdout")
+	fl.StringVarP(&o.Output, "output", "o", "", "write the spec to this file instead of stdout (- is stdout)")
 	fl.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
 	return cmd
 }
 
 func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptions) error {
+	if o.Output == stdinPath {
+		o.Output = "" // stdout, as without -o
+	}
 	if o.Output != "" && !o.Force {
 		if _, err := os.Stat(o.Output); err == nil {
 			return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file with -o", o.Output)

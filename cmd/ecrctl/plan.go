@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -74,9 +76,34 @@ func addDestructiveFlags(boolVar func(*bool, string, bool, string), deleteImages
 	boolVar(replace, "allow-replace", false, "allow replacing a repository (delete and create) to change its encryption")
 }
 
+// checkPrice rejects a --price-per-gb-month that no estimate can use: NaN and
+// infinities (JSON cannot carry them) and negative prices.
+func checkPrice(v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return fmt.Errorf("--price-per-gb-month must be a finite number of USD, 0 or more (e.g. 0.10), got %v", v)
+	}
+	return nil
+}
+
 func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) error {
 	if o.Output != "text" && o.Output != "json" && o.Output != "markdown" {
 		return fmt.Errorf("-o %q is not a format; use text, json or markdown", o.Output)
+	}
+	if err := checkPrice(o.PricePerGBMonth); err != nil {
+		return err
+	}
+	// A saved plan and the summary are files by nature; stdout already
+	// has -o json and -o markdown.
+	if o.Out == stdinPath {
+		return errors.New("--out - : a saved plan must be a file, which `ecrctl apply FILE` reads back; for the plan on stdout use -o json")
+	}
+	if o.SummaryFile == stdinPath {
+		return errors.New("--summary-file - : the summary must be a file (it is appended to); for markdown on stdout use -o markdown")
+	}
+	// apply re-reads a saved plan's spec to check it is not stale: stdin
+	// cannot be read twice.
+	if o.Out != "" && g.File == stdinPath {
+		return errors.New("--out with -f - : apply re-reads the spec a saved plan was made from, and stdin cannot be read again; save the spec to a file and pass -f FILE")
 	}
 	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {

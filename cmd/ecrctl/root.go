@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"time"
@@ -101,7 +102,7 @@ Exit codes:
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.File, "file", "f", "registry.yaml", "spec file")
+	pf.StringVarP(&g.File, "file", "f", "registry.yaml", "spec file; - reads it from stdin")
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's region, then AWS_REGION / profile)")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE)")
 	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "ECR endpoint URL, e.g. a local emulator (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)")
@@ -138,12 +139,53 @@ func (g *globalOptions) check(cmd *cobra.Command) error {
 	if g.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout must be a positive duration such as 30s or 2m, got %s", g.RequestTimeout)
 	}
+	if g.MaxRetries < 0 {
+		return fmt.Errorf("--max-retries must be 0 or more (0: no retries), got %d", g.MaxRetries)
+	}
+	if g.Parallelism < 1 {
+		return fmt.Errorf("--parallelism must be at least 1, got %d", g.Parallelism)
+	}
+	if g.EndpointURL != "" {
+		if err := checkEndpointURL(g.EndpointURL); err != nil {
+			return err
+		}
+	}
+	if g.File == "" {
+		return errors.New("-f/--file must name the spec file, or - for stdin")
+	}
 	return nil
 }
 
+// checkEndpointURL accepts what the SDK can send to: an absolute http or
+// https URL with a host. Anything else would only fail after every retry.
+func checkEndpointURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != "" {
+		return nil
+	}
+	return fmt.Errorf("--endpoint-url %q must be an absolute http:// or https:// URL with a host, e.g. http://localhost:5000 or https://api.ecr.us-west-2.amazonaws.com", raw)
+}
+
+// stdinPath as a file flag means stdin (or stdout); stdinName names it in
+// messages (`<stdin>:3:5: repositories[0].name: ...`).
+const (
+	stdinPath = "-"
+	stdinName = "<stdin>"
+)
+
 // loadSpec loads the spec and prints every problem; the caller exits 1.
 func loadSpec(ctx context.Context, f *factory, path string) (*spec.File, error) {
-	s, err := spec.LoadContext(ctx, path)
+	var s *spec.File
+	var err error
+	if path == stdinPath {
+		if f.IO.inTTY {
+			fmt.Fprintln(f.IO.ErrOut, "Reading the spec from stdin; end it with Ctrl-D.")
+		}
+		path = stdinName
+		s, err = spec.ReadContext(ctx, path, f.IO.In)
+	} else {
+		s, err = spec.LoadContext(ctx, path)
+	}
 	if err != nil {
 		var ps spec.Problems
 		if errors.As(err, &ps) {
@@ -167,9 +209,6 @@ func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (r
 	}
 	if region == "" {
 		region = s.Region
-	}
-	if g.Parallelism < 1 {
-		return nil, "", fmt.Errorf("--parallelism must be at least 1, got %d", g.Parallelism)
 	}
 	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism})
 }

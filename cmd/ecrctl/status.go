@@ -83,8 +83,8 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if o.Output != "text" && o.Output != "json" {
 		return fmt.Errorf("-o %q is not a format; use text or json", o.Output)
 	}
-	if o.PricePerGBMonth < 0 {
-		return fmt.Errorf("--price-per-gb-month must not be negative, got %g", o.PricePerGBMonth)
+	if err := checkPrice(o.PricePerGBMonth); err != nil {
+		return err
 	}
 	s, err := loadSpec(ctx, f, g.File)
 	if err != nil {

@@ -148,7 +148,7 @@ func TestStatusBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"status", "-o", "yaml"}, `-o "yaml" is not a format`},
-		{[]string{"status", "--price-per-gb-month", "-1"}, "--price-per-gb-month must not be negative"},
+		{[]string{"status", "--price-per-gb-month", "-1"}, "--price-per-gb-month must be a finite number of USD, 0 or more"},
 	} {
 		code, _, errOut := h.run("", false, tc.args...)
 		if code != exitError || !strings.Contains(errOut, tc.want) {

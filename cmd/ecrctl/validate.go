@@ -33,7 +33,8 @@ Exit codes:
   1  the spec has problems, or warnings with --strict; each is printed with
      file:line: field: message or the policy and rule priority`,
 		Example: `  ecrctl validate
-  ecrctl validate --strict -f registries/prod.yaml   # in CI`,
+  ecrctl validate --strict -f registries/prod.yaml   # in CI
+  generate-spec | ecrctl validate -f -               # the spec from stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSpec(cmd.Context(), f, g.File)

@@ -90,16 +90,23 @@ func Load(path string) (*File, error) {
 		return fail(pathErr(err))
 	}
 	defer fh.Close() //nolint:errcheck // read-only file
+	return Read(path, fh)
+}
+
+// Read reads and validates a spec from r (a file, or stdin for `-f -`);
+// name is used in messages, e.g. "<stdin>".
+func Read(name string, r io.Reader) (*File, error) {
+	fail := func(msg string) (*File, error) { return nil, Problems{{File: name, Message: msg}} }
 	// Read at most one byte past the limit: a FIFO or device reports no
 	// size, and /dev/zero would otherwise be read until memory runs out.
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return fail(pathErr(err))
 	}
 	if len(data) > MaxFileSize {
 		return fail(fmt.Sprintf("file is over the %d byte limit for a spec", MaxFileSize))
 	}
-	return Parse(path, data)
+	return Parse(name, data)
 }
 
 // LoadContext is Load that gives up when ctx ends. Opening or reading a
@@ -108,20 +115,30 @@ func Load(path string) (*File, error) {
 // with the process. Non-regular files stay allowed because process
 // substitution is a legitimate way to pass a generated spec.
 func LoadContext(ctx context.Context, path string) (*File, error) {
+	return untilDone(ctx, path, func() (*File, error) { return Load(path) })
+}
+
+// ReadContext is Read that gives up when ctx ends, for the same reason:
+// stdin may be a pipe whose writer never finishes.
+func ReadContext(ctx context.Context, name string, r io.Reader) (*File, error) {
+	return untilDone(ctx, name, func() (*File, error) { return Read(name, r) })
+}
+
+func untilDone(ctx context.Context, name string, load func() (*File, error)) (*File, error) {
 	type loaded struct {
 		f   *File
 		err error
 	}
 	done := make(chan loaded, 1)
 	go func() {
-		f, err := Load(path)
+		f, err := load()
 		done <- loaded{f, err}
 	}()
 	select {
 	case r := <-done:
 		return r.f, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("interrupted while reading the spec %s (a pipe or FIFO waits for its writer); nothing was done", path)
+		return nil, fmt.Errorf("interrupted while reading the spec %s (a pipe or FIFO waits for its writer); nothing was done", name)
 	}
 }
 
