@@ -3,6 +3,8 @@
 // emulator behaves): paging, typed errors, reformatted policy text, tag limits,
 // exclusion-filter validation, key ARNs for KMS encryption and the eventual
 // consistency of CreateRepository. See /work/shared/ECR-SEMANTICS.md.
+// Handler serves it over HTTP with ECR's JSON protocol, for `make demo`
+// without moto and for any SDK or CLI (cmd/ecrfake-server).
 //
 // Every API method has the exact signature of the corresponding method of
 // *ecr.Client, so a *Fake can stand in wherever an interface over the client
