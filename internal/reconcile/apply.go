@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +81,10 @@ func (e *BlockedError) Error() string {
 	var b strings.Builder
 	b.WriteString("apply refused before making any change: the plan destroys data that no flag allows:")
 	for _, c := range e.Changes {
-		fmt.Fprintf(&b, "\n  - %s: %s; to allow it, add %s", c.Address, c.Reason, strings.Join(c.Requires, " "))
+		fmt.Fprintf(&b, "\n  - %s: %s; to allow it, add %s", c.Address, c.Reason, strings.Join(c.MissingFlags(), " "))
+		if given := len(c.Requires) - len(c.MissingFlags()); given > 0 {
+			b.WriteString(" (" + strings.Join(slices.DeleteFunc(slices.Clone(c.Requires), func(f string) bool { return slices.Contains(c.MissingFlags(), f) }), " ") + " is given)")
+		}
 	}
 	return b.String()
 }
@@ -173,6 +177,32 @@ func (a *applier) progress(format string, args ...any) {
 	fmt.Fprintf(a.opt.Progress, format+"\n", args...)
 }
 
+// refusal is apply declining a call, for safety, before making it.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
+
+// progressFailure says where a change stopped: at a call that failed, at
+// the read before it, or before a call apply refused to make. note, when
+// set, is added to the line.
+func (a *applier) progressFailure(rc ResourceChange, s Step, err error, note string) {
+	var refused *refusal
+	var op *OpError
+	var line string
+	switch {
+	case errors.As(err, &refused):
+		line = fmt.Sprintf("%s: refused before %s; the call was not made", rc.Address, s.Operation)
+	case errors.As(err, &op) && op.Operation != "" && op.Operation != s.Operation:
+		line = fmt.Sprintf("%s: failed at %s, before %s", rc.Address, op.Operation, s.Operation)
+	default:
+		line = fmt.Sprintf("%s: failed at %s", rc.Address, s.Operation)
+	}
+	if note != "" {
+		line += "; " + note
+	}
+	a.progress("%s", line)
+}
+
 func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	if ctx.Err() != nil {
 		return outcome{notStarted: true}
@@ -195,7 +225,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		}
 		newARN, err := a.step(callCtx, ctx, rc, s, arn, created, false)
 		if err != nil {
-			a.progress("%s: failed at %s", rc.Address, s.Operation)
+			a.progressFailure(rc, s, err, "")
 			return outcome{done: done, err: err}
 		}
 		if s.Operation == OpCreateRepository {
@@ -249,7 +279,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 		switch {
 		case !gone && known:
 			_ = journal.remove() // nothing was deleted: the file is not needed
-			a.progress("%s: failed at %s; nothing was deleted", rc.Address, del.Operation)
+			a.progressFailure(rc, del, err, "nothing was deleted")
 			return outcome{err: err}
 		case !gone:
 			return a.replacementFailed(rc, journal, 0, nil, false, err)
@@ -495,9 +525,9 @@ func checkImagesBeforeDelete(ctx context.Context, c ECRAPI, repo string, s Step)
 	}
 	switch {
 	case s.ExpectedImagesSHA256 != "" && now.SHA256 != s.ExpectedImagesSHA256:
-		return fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d, and they are not the same images (some were pushed or deleted since); nothing was deleted. Run plan again and review the images it destroys", format.Count(now.Count, "image", "images"), saw)
+		return &refusal{fmt.Sprintf("refusing to delete: the repository now holds %s, the plan saw %d, and they are not the same images (some were pushed or deleted since); nothing was deleted. Run plan again and review the images it destroys", format.Count(now.Count, "image", "images"), saw)}
 	case s.ExpectedImages != nil && now.Count > saw:
-		return fmt.Errorf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", format.Count(now.Count, "image", "images"), saw)
+		return &refusal{fmt.Sprintf("refusing to delete: the repository now holds %s, the plan saw %d; nothing was deleted. Run plan again", format.Count(now.Count, "image", "images"), saw)}
 	}
 	return nil
 }

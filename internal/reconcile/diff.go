@@ -59,8 +59,8 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 			// not the change's doing.
 			if n := c.LifecycleImpact.NewlyExpired; n > 0 {
 				c.Requires = append(c.Requires, FlagAllowDeleteImages)
-				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) that the current policy keeps, %d of them at ECR's next evaluation (within 24 hours), the rest within 30 days",
-					format.Count(n, "image", "images"), format.Bytes(c.LifecycleImpact.NewlyExpiredBytes), c.LifecycleImpact.NewlyExpiredNow)
+				c.Reason = fmt.Sprintf("the new lifecycle policy expires %s (%s) that the current policy keeps, %s",
+					format.Count(n, "image", "images"), format.Bytes(c.LifecycleImpact.NewlyExpiredBytes), whenExpired(n, c.LifecycleImpact.NewlyExpiredNow))
 			}
 		}
 		p.Changes = append(p.Changes, c)
@@ -123,6 +123,18 @@ func (df *differ) diffRepository(d *spec.Repository, lr *LiveRepository) (Resour
 		c.Actions = []Action{Update}
 	}
 	return c, warns
+}
+
+// whenExpired says when n newly expired images go, now of them at ECR's
+// next evaluation, without naming an empty group.
+func whenExpired(n, now int) string {
+	switch {
+	case now >= n:
+		return format.Plural(n, "at", "all at") + " ECR's next evaluation (within 24 hours)"
+	case now == 0:
+		return format.Plural(n, "within 30 days, not", "all within 30 days, none") + " at ECR's next evaluation"
+	}
+	return fmt.Sprintf("%d of them at ECR's next evaluation (within 24 hours), the other %d within 30 days", now, n-now)
 }
 
 func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {

@@ -29,7 +29,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 		if blocked := p.Blocked(); len(blocked) > 0 {
 			b.WriteString("\n**Blocked:** apply refuses this plan until every destructive change is allowed by name:\n\n")
 			for _, rc := range blocked {
-				fmt.Fprintf(&b, "- %s: %s. Allow with %s.\n", mdCode(rc.Name), mdText(rc.Reason), flagList(rc.Requires))
+				fmt.Fprintf(&b, "- %s: %s. Allow with %s.\n", mdCode(rc.Name), mdText(rc.Reason), flagList(rc.MissingFlags()))
 			}
 		}
 		b.WriteString("\n#### Changes\n")
@@ -129,7 +129,7 @@ func markdownChange(b *bytes.Buffer, rc ResourceChange) {
 		fmt.Fprintf(b, "\n%s.\n", capitalise(mdText(rc.Reason)))
 	}
 	if rc.Blocked {
-		fmt.Fprintf(b, "\n**Blocked:** needs %s.\n", flagList(rc.Requires))
+		fmt.Fprintf(b, "\n**Blocked:** needs %s.\n", flagList(rc.MissingFlags()))
 	}
 	if im := rc.LifecycleImpact; im != nil {
 		fmt.Fprintf(b, "\n**Lifecycle impact:** %s.\n", mdText(ImpactSentence(im)))
@@ -207,7 +207,7 @@ func flagList(flags []string) string {
 // a backtick in s lengthens the delimiter, a pipe is escaped (GitHub splits
 // cells on | even inside code spans).
 func mdCode(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
+	s = format.Escape(strings.ReplaceAll(s, "\n", " "))
 	delim := "`"
 	for strings.Contains(s, delim) {
 		delim += "`"
@@ -225,11 +225,13 @@ var mdTextReplacer = strings.NewReplacer(
 	"<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "\n", " ",
 )
 
-func mdText(s string) string { return mdTextReplacer.Replace(s) }
+func mdText(s string) string {
+	return mdTextReplacer.Replace(format.Escape(strings.ReplaceAll(s, "\n", " ")))
+}
 
 var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 
-func htmlEscape(s string) string { return htmlReplacer.Replace(s) }
+func htmlEscape(s string) string { return htmlReplacer.Replace(format.Escape(s)) }
 
 func capitalise(s string) string {
 	if s == "" {

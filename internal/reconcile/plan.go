@@ -69,7 +69,10 @@ type ResourceChange struct {
 	// Requires were not given; apply refuses the whole plan then.
 	Blocked  bool     `json:"blocked"`
 	Requires []string `json:"requires,omitempty"`
-	Reason   string   `json:"reason,omitempty"`
+	// missing are the flags of Requires the operator did not give, decided
+	// by Allow; messages name only these.
+	missing []string
+	Reason  string `json:"reason,omitempty"`
 	// ImageCount is the number of images the repository held when planned,
 	// and ImagesSHA256 the fingerprint of their digests (ImagesFingerprint);
 	// set only for deletes and replacements.
@@ -157,12 +160,24 @@ func (p *Plan) Allow(opt DiffOptions) {
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		c.Blocked = false
+		c.missing = []string{}
 		for _, f := range c.Requires {
 			if (f == FlagAllowDeleteImages && !opt.AllowDeleteImages) || (f == FlagAllowReplace && !opt.AllowReplace) {
 				c.Blocked = true
+				c.missing = append(c.missing, f)
 			}
 		}
 	}
+}
+
+// MissingFlags are the flags that would unblock the change: those of
+// Requires that the operator did not give (all of Requires when the plan
+// was not judged by Allow).
+func (c ResourceChange) MissingFlags() []string {
+	if c.missing == nil {
+		return c.Requires
+	}
+	return c.missing
 }
 
 // NoteImpactSkipped warns, for a plan made without lifecycle impact, that

@@ -361,7 +361,7 @@ func TestLifecycleBlockCountsOnlyWhatTheChangeDestroys(t *testing.T) {
 	// tomorrow. Blocked.
 	f = mustSpec(t, "version: 1\nrepositories:\n- name: app\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: any, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n")
 	c = Diff(f, live(keepOne), DiffOptions{Now: now}).Changes[0]
-	if !c.Blocked || c.LifecycleImpact.ExpireNow != 0 || c.LifecycleImpact.NewlyExpired != 1 || !strings.Contains(c.Reason, "0 of them at ECR's next evaluation") {
+	if !c.Blocked || c.LifecycleImpact.ExpireNow != 0 || c.LifecycleImpact.NewlyExpired != 1 || !strings.Contains(c.Reason, "within 30 days, not at ECR's next evaluation") {
 		t.Errorf("expire-everything-tomorrow: blocked=%v %+v reason %q", c.Blocked, c.LifecycleImpact, c.Reason)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ecrctl/ecrctl/internal/format"
+	"github.com/ecrctl/ecrctl/internal/iampolicy"
 )
 
 // RenderJSON writes the plan as one JSON object (docs/plan-json.md).
@@ -65,7 +66,7 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 		if blocked := p.Blocked(); len(blocked) > 0 {
 			fmt.Fprintf(b, "\n%sBlocked:%s apply refuses this plan until every destructive change is allowed by name:\n", c.red, c.reset)
 			for _, rc := range blocked {
-				fmt.Fprintf(b, "  - %s: %s (needs %s)\n", rc.Address, rc.Reason, strings.Join(rc.Requires, " "))
+				fmt.Fprintf(b, "  - %s: %s (needs %s)\n", rc.Address, format.EscapeText(rc.Reason), strings.Join(rc.MissingFlags(), " "))
 			}
 		}
 	}
@@ -73,7 +74,7 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 		fmt.Fprintf(b, "\nUnmanaged repositories (not in the spec, never touched): %s\n", strings.Join(p.Unmanaged, ", "))
 	}
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(b, "\n%sWarning:%s %s\n", c.yellow, c.reset, warn)
+		fmt.Fprintf(b, "\n%sWarning:%s %s\n", c.yellow, c.reset, format.EscapeText(warn))
 	}
 	return b.Flush()
 }
@@ -107,17 +108,17 @@ func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
 	}
 	fmt.Fprintf(b, "  %s# %s%s %s\n", c.bold, rc.Address, c.reset, verb)
 	if rc.Reason != "" && !rc.Is(Create) {
-		fmt.Fprintf(b, "  # (%s)\n", rc.Reason)
+		fmt.Fprintf(b, "  # (%s)\n", format.EscapeText(rc.Reason))
 	}
 	if rc.Blocked {
-		fmt.Fprintf(b, "  %s# blocked: needs %s%s\n", c.red, strings.Join(rc.Requires, " "), c.reset)
+		fmt.Fprintf(b, "  %s# blocked: needs %s%s\n", c.red, strings.Join(rc.MissingFlags(), " "), c.reset)
 	}
 	if im := rc.LifecycleImpact; im != nil {
 		fmt.Fprintf(b, "  # lifecycle impact: %s\n", ImpactSentence(im))
 		if pv := im.AWSPreview; pv != nil && pv.Status != "unavailable" {
 			fmt.Fprintf(b, "  # AWS preview %ss with this estimate (%d images)\n", pv.Status, pv.Compared)
 			for _, d := range pv.Disagreements {
-				fmt.Fprintf(b, "  #   %s%s%s\n", c.yellow, d, c.reset)
+				fmt.Fprintf(b, "  #   %s%s%s\n", c.yellow, format.EscapeText(d), c.reset)
 			}
 		}
 	}
@@ -129,7 +130,7 @@ func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
 	b.WriteString("\n")
 	width := 0
 	for _, ch := range rc.Changes {
-		width = max(width, len(ch.Path))
+		width = max(width, format.Width(format.Escape(ch.Path)))
 	}
 	for _, ch := range rc.Changes {
 		renderAttribute(b, ch, width, c)
@@ -151,11 +152,23 @@ func renderAttribute(b *bufio.Writer, ch AttributeChange, width int, c palette) 
 	if ch.ForcesReplacement {
 		suffix = fmt.Sprintf(" %s# forces replacement%s", c.red, c.reset)
 	}
-	pad := strings.Repeat(" ", width-len(ch.Path))
-	prefix := fmt.Sprintf("      %s%s%s %s%s = ", color, sym, c.reset, ch.Path, pad)
+	// Columns line up by display width: a tag key in CJK takes two
+	// columns a character, and a multi-byte letter one.
+	prefix := fmt.Sprintf("      %s%s%s %s = ", color, sym, c.reset, format.Pad(format.Escape(ch.Path), width))
 	if isDocument(ch.Before) || isDocument(ch.After) {
 		fmt.Fprintf(b, "%sjsonencode(%s\n", prefix, suffix)
-		renderDocumentDiff(b, ch.Before, ch.After, c)
+		before := ch.Before
+		if ch.Path == "repositoryPolicy" {
+			// ECR rewrites the form of statements it keeps (a one-element
+			// list becomes a string): show those in the new form, so the
+			// diff holds only statements that change.
+			if bd, ok := before.(map[string]any); ok {
+				if ad, ok := ch.After.(map[string]any); ok {
+					before = map[string]any(iampolicy.AlignStatements(bd, ad))
+				}
+			}
+		}
+		renderDocumentDiff(b, before, ch.After, c)
 		b.WriteString("        )\n")
 		return
 	}
@@ -234,14 +247,18 @@ func prettyLines(v any) []string {
 	return append(lines, "}")
 }
 
+// compactJSON is v as one line of JSON for people. Text read from ECR (a
+// rule description, a policy condition) may hold control or bidirectional
+// characters that reorder what a reviewer sees: they are shown as \uXXXX,
+// which JSON reads back as the same character.
 func compactJSON(v any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return fmt.Sprint(v)
+		return format.Escape(fmt.Sprint(v))
 	}
-	return strings.TrimRight(buf.String(), "\n")
+	return format.Escape(strings.TrimRight(buf.String(), "\n"))
 }
 
 type diffLine struct {
