@@ -187,6 +187,10 @@ func confirm(ctx context.Context, f *factory) (bool, error) {
 	}
 }
 
+// notStartedShown bounds the addresses an interrupted apply lists; plan
+// shows the rest.
+const notStartedShown = 10
+
 func reportApply(f *factory, res *reconcile.Result) error {
 	for _, fl := range res.Failed {
 		fmt.Fprintf(f.IO.ErrOut, "Error: %s: %s\n", fl.Address, fl.Err)
@@ -195,7 +199,7 @@ func reportApply(f *factory, res *reconcile.Result) error {
 		}
 	}
 	if len(res.NotStarted) > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "Interrupted: not started: %s\n", strings.Join(res.NotStarted, ", "))
+		fmt.Fprintf(f.IO.ErrOut, "Interrupted: %d not started: %s\n", len(res.NotStarted), format.List(res.NotStarted, notStartedShown))
 	}
 	fmt.Fprintf(f.IO.Out, "\nApply %s! Resources: %d added, %d changed, %d destroyed.\n",
 		map[bool]string{true: "complete", false: "incomplete"}[len(res.Failed) == 0 && len(res.NotStarted) == 0],

@@ -63,7 +63,9 @@ Exit codes:
 	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text, json or markdown")
 	fl.StringVar(&o.SummaryFile, "summary-file", "", "also write the plan as markdown to this file, appending if it exists (e.g. $GITHUB_STEP_SUMMARY)")
 	fl.BoolVar(&o.DetailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
-	fl.StringVar(&o.Out, "out", "", "also save the plan (JSON with a fingerprint of spec and live state) for `ecrctl apply FILE`")
+	// A back-quoted word in a usage string is the flag's value name in
+	// --help: name FILE, not the apply command.
+	fl.StringVar(&o.Out, "out", "", "also save the plan to `FILE` (JSON with a fingerprint of spec and live state), to run with ecrctl apply FILE")
 	addDestructiveFlags(fl.BoolVar, &o.AllowDeleteImages, &o.AllowReplace)
 	fl.BoolVar(&o.NoLifecycleImpact, "no-lifecycle-impact", false, "skip reading images to estimate what a lifecycle policy change would expire")
 	fl.Float64Var(&o.PricePerGBMonth, "price-per-gb-month", format.DefaultPricePerGBMonth, "ECR storage price in USD per GB-month, for the lifecycle impact estimate")
