@@ -8,6 +8,7 @@ package explain
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ecrctl/ecrctl/internal/format"
@@ -38,6 +40,14 @@ type Explanation struct {
 // evaluates policy against them at time at.
 func Evaluate(ctx context.Context, client reconcile.ECRAPI, repo, label string, policy lifecycle.Policy, at time.Time) (*Explanation, error) {
 	images, err := reconcile.ListImages(ctx, client, repo)
+	var nf *types.RepositoryNotFoundException
+	var op *reconcile.OpError
+	if errors.As(err, &nf) && errors.As(err, &op) {
+		// The generic hint ("deleted or renamed since it was read") is wrong
+		// here: nothing was read before, and the usual cause is a repository
+		// the spec lists but apply has not created yet.
+		op.Detail = "the repository does not exist in ECR, so it has no images to explain: create it with `ecrctl apply`, or check the name and the region"
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +71,12 @@ func ChoosePolicy(s *spec.File, repo, policyName, policyFile string) (string, *l
 				names = append(names, n)
 			}
 			sort.Strings(names)
+			if policyName == spec.None {
+				return "", nil, fmt.Errorf("--policy none means no lifecycle policy: every image is kept, so there is nothing to explain; name a policy with --policy or --policy-file")
+			}
+			if len(names) == 0 {
+				return "", nil, fmt.Errorf("%s has no lifecycle policy %q: it defines no named policies under lifecyclePolicies; use --policy-file FILE, or leave out --policy to explain the repository's own policy", s.Path, policyName)
+			}
 			return "", nil, fmt.Errorf("%s has no lifecycle policy %q; it has: %s", s.Path, policyName, strings.Join(names, ", "))
 		}
 		return policyName, p, nil

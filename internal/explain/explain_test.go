@@ -105,6 +105,11 @@ func TestEvaluateNamesTheRepositoryOnError(t *testing.T) {
 	if !errors.As(err, &op) || op.Repository != "nope" || op.Operation != "DescribeImages" {
 		t.Errorf("err = %v", err)
 	}
+	// A repository the spec lists but apply has not created yet was never
+	// "deleted or renamed since it was read".
+	if msg := err.Error(); strings.Contains(msg, "deleted or renamed") || !strings.Contains(msg, "does not exist in ECR") || !strings.Contains(msg, "ecrctl apply") {
+		t.Errorf("err = %v, want it to say the repository does not exist and how to create it", err)
+	}
 }
 
 func TestReadPolicyFile(t *testing.T) {
@@ -157,6 +162,7 @@ lifecyclePolicies:
 		{"anything", "", file, file, ""},
 		{"bare", "", "", "", `registry.yaml gives repository "bare" no lifecycle policy`},
 		{"bare", "nope", "", "", `registry.yaml has no lifecycle policy "nope"; it has: prod-first`},
+		{"bare", "none", "", "", "--policy none means no lifecycle policy"},
 		{"unknown", "", "", "", `repository "unknown" is not in registry.yaml`},
 	} {
 		label, p, err := ChoosePolicy(s, tc.repo, tc.name, tc.file)
@@ -169,6 +175,25 @@ lifecyclePolicies:
 		if err != nil || label != tc.label || p == nil || len(p.Rules) == 0 {
 			t.Errorf("%+v: got %q, %v, %v", tc, label, p, err)
 		}
+	}
+}
+
+// With no named policies, the message must not end in "it has: ".
+func TestChoosePolicyWithoutNamedPolicies(t *testing.T) {
+	s, err := spec.Load(writeFile(t, "registry.yaml", "version: 1\nrepositories:\n  - name: app\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Path = "registry.yaml"
+	for _, name := range []string{"none", "keep-10"} {
+		_, _, err := ChoosePolicy(s, "app", name, "")
+		if err == nil || strings.HasSuffix(err.Error(), ": ") || strings.Contains(err.Error(), "it has:") {
+			t.Errorf("--policy %s: err = %v", name, err)
+		}
+	}
+	_, _, err = ChoosePolicy(s, "app", "keep-10", "")
+	if err == nil || !strings.Contains(err.Error(), "defines no named policies") || !strings.Contains(err.Error(), "--policy-file") {
+		t.Errorf("err = %v, want it to say there are no named policies and name --policy-file", err)
 	}
 }
 
