@@ -7,8 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // A go install of a tagged module: the version comes from the build info.
@@ -113,6 +116,52 @@ func TestGoInstallable(t *testing.T) {
 	for i, l := range lines {
 		if f := strings.Fields(l); len(f) > 0 && (f[0] == "replace" || f[0] == "exclude") {
 			t.Errorf("go.mod:%d: %q breaks go install ...@VERSION; remove it", i+1, l)
+		}
+	}
+}
+
+// .goreleaser.yaml is validated by `make release-check` (goreleaser check),
+// which CI does not run (building goreleaser takes minutes); this pins what
+// the README promises: every target, checksums, and the same -X names that
+// make build uses, so release archives report their tag and commit.
+func TestReleaseConfig(t *testing.T) {
+	data, err := os.ReadFile("../../.goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Builds []struct {
+			Main    string   `yaml:"main"`
+			Ldflags []string `yaml:"ldflags"`
+			Goos    []string `yaml:"goos"`
+			Goarch  []string `yaml:"goarch"`
+		} `yaml:"builds"`
+		Checksum struct {
+			Algorithm string `yaml:"algorithm"`
+		} `yaml:"checksum"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf(".goreleaser.yaml: %v", err)
+	}
+	if len(cfg.Builds) != 1 || cfg.Builds[0].Main != "./cmd/ecrctl" {
+		t.Fatalf("want one build of ./cmd/ecrctl, got %+v", cfg.Builds)
+	}
+	b := cfg.Builds[0]
+	if !slices.Equal(slices.Sorted(slices.Values(b.Goos)), []string{"darwin", "linux", "windows"}) ||
+		!slices.Equal(slices.Sorted(slices.Values(b.Goarch)), []string{"amd64", "arm64"}) {
+		t.Errorf("targets %v x %v, want linux, darwin, windows on amd64, arm64", b.Goos, b.Goarch)
+	}
+	if cfg.Checksum.Algorithm != "sha256" {
+		t.Errorf("checksum algorithm %q, want sha256", cfg.Checksum.Algorithm)
+	}
+	makefile, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ldflags := strings.Join(b.Ldflags, " ")
+	for _, name := range []string{"main.version", "main.revision"} {
+		if !strings.Contains(ldflags, "-X "+name+"=") || !strings.Contains(string(makefile), "-X "+name+"=") {
+			t.Errorf("-X %s= is not in both .goreleaser.yaml ldflags (%q) and the Makefile", name, ldflags)
 		}
 	}
 }
