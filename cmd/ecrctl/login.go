@@ -73,7 +73,7 @@ func runLogin(ctx context.Context, f *factory, g *globalOptions, o *loginOptions
 	if err != nil {
 		return err
 	}
-	// The factory's client type is reconcile.ECRAPI, which plan and apply
+	// The factory's client type is ecrapi.ECR, which plan and apply
 	// need; login needs one more method of the full SDK client.
 	api, ok := client.(registryauth.TokenAPI)
 	if !ok {

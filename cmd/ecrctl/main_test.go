@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
 const testSpec = `version: 1
@@ -64,7 +64,7 @@ func (h *harness) run(stdin string, tty bool, args ...string) (int, string, stri
 // runIO executes ecrctl with args on the given streams and returns the exit code.
 func (h *harness) runIO(io *IOStreams, args ...string) int {
 	h.t.Helper()
-	f := &factory{IO: io, NewECR: func(_ context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
+	f := &factory{IO: io, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
 		h.connected++
 		region := o.Region
 		if region == "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -214,7 +215,7 @@ func specRelativeTo(specPath, planPath string) string {
 // --aws-preview to reuse.
 type computed struct {
 	Plan   *reconcile.Plan
-	Client reconcile.ECRAPI
+	Client ecrapi.ECR
 	Live   *reconcile.Live
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -52,7 +53,7 @@ const requestTimeoutEnv = "ECRCTL_REQUEST_TIMEOUT"
 // --help and validate never load AWS credentials.
 type factory struct {
 	IO     *IOStreams
-	NewECR func(ctx context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error)
+	NewECR func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error)
 	// Guard keeps the process alive while a replacement must not stop
 	// (main's signal handling); nil in tests that need none.
 	Guard reconcile.Guard
@@ -63,8 +64,8 @@ type factory struct {
 func defaultFactory() *factory {
 	return &factory{
 		IO: systemIO(),
-		NewECR: func(ctx context.Context, o reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
-			c, region, err := reconcile.NewClient(ctx, o)
+		NewECR: func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
+			c, region, err := ecrapi.NewClient(ctx, o)
 			if err != nil {
 				return nil, "", err
 			}
@@ -202,7 +203,7 @@ func loadSpec(ctx context.Context, f *factory, path string) (*spec.File, error) 
 
 // connect resolves the region (flag, then spec, then the SDK's chain) and
 // builds the client. A flag that contradicts the spec is an error.
-func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (reconcile.ECRAPI, string, error) {
+func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (ecrapi.ECR, string, error) {
 	region := g.Region
 	if region != "" && s.Region != "" && region != s.Region {
 		return nil, "", fmt.Errorf("--region %s contradicts region %s in %s; drop the flag or change the spec", region, s.Region, s.Path)
@@ -210,5 +211,5 @@ func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (r
 	if region == "" {
 		region = s.Region
 	}
-	return f.NewECR(ctx, reconcile.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism})
+	return f.NewECR(ctx, ecrapi.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism})
 }

@@ -98,7 +98,7 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if err != nil {
 		return err
 	}
-	// The factory's client type is reconcile.ECRAPI, which plan and apply
+	// The factory's client type is ecrapi.ECR, which plan and apply
 	// need; status needs one more method of the full SDK client.
 	api, ok := client.(status.API)
 	if !ok {

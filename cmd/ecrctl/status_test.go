@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/status"
 )
 
@@ -204,9 +204,9 @@ func TestStatusAndLoginHelp(t *testing.T) {
 	}
 }
 
-// plainClient has only the methods of reconcile.ECRAPI, like a client
+// plainClient has only the methods of ecrapi.ECR, like a client
 // wrapper written for plan and apply.
-type plainClient struct{ reconcile.ECRAPI }
+type plainClient struct{ ecrapi.ECR }
 
 func TestStatusAndLoginNeedTheFullClient(t *testing.T) {
 	h := statusHarness(t)
@@ -218,7 +218,7 @@ func TestStatusAndLoginNeedTheFullClient(t *testing.T) {
 		{[]string{"login", "--print"}, "cannot get authorization tokens"},
 	} {
 		io, out, errOut := testIO("", false)
-		f := &factory{IO: io, NewECR: func(context.Context, reconcile.ClientOptions) (reconcile.ECRAPI, string, error) {
+		f := &factory{IO: io, NewECR: func(context.Context, ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
 			return plainClient{h.fake}, "us-west-2", nil
 		}}
 		code := run(context.Background(), f, append(tc.args, "-f", filepath.Join(h.dir, "registry.yaml")))

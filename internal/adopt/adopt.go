@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -59,7 +60,7 @@ type Result struct {
 // repositories. It never writes to ECR. Before returning, it checks the
 // property the spec exists for: parsed back and diffed with the same live
 // state, it plans no change.
-func Import(ctx context.Context, client reconcile.ECRAPI, opt Options) (*Result, error) {
+func Import(ctx context.Context, client ecrapi.ECR, opt Options) (*Result, error) {
 	ro := reconcile.ReadOptions{Region: opt.Region, Parallelism: opt.Parallelism}
 	// A spec without repositories makes Read list the registry and nothing more.
 	listing, err := reconcile.Read(ctx, client, &spec.File{}, ro)

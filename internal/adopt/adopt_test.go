@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -305,7 +306,7 @@ func TestImportErrors(t *testing.T) {
 	}
 	f.FailN("GetRepositoryPolicy", "app", 1, ecrfake.AccessDenied("ecr:GetRepositoryPolicy"))
 	_, err = Import(context.Background(), f, Options{Region: "us-west-2"})
-	var op *reconcile.OpError
+	var op *ecrapi.OpError
 	if !errors.As(err, &op) || op.Repository != "app" {
 		t.Errorf("read error = %v, want an OpError naming app", err)
 	}

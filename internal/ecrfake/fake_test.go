@@ -15,17 +15,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/registryauth"
 	"github.com/ecrctl/ecrctl/internal/status"
 )
 
 // The fake stands in for *ecr.Client behind the interfaces ecrctl defines
 // over it (each package asserts the client satisfies its own). It has no
-// lifecycle preview, so reconcile.PreviewAPI is not among them.
+// lifecycle preview, so ecrapi.PreviewAPI is not among them.
 var (
-	_ reconcile.ECRAPI      = (*ecrfake.Fake)(nil)
+	_ ecrapi.ECR            = (*ecrfake.Fake)(nil)
 	_ status.API            = (*ecrfake.Fake)(nil) // adds DescribeImageScanFindings
 	_ registryauth.TokenAPI = (*ecrfake.Fake)(nil) // GetAuthorizationToken
 )

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/registryauth"
 	"github.com/ecrctl/ecrctl/internal/status"
 )
@@ -45,7 +45,7 @@ func TestServerServesEveryOperationEcrctlUses(t *testing.T) {
 		ops[op] = true
 	}
 	for _, iface := range []reflect.Type{
-		reflect.TypeFor[reconcile.ECRAPI](),
+		reflect.TypeFor[ecrapi.ECR](),
 		reflect.TypeFor[status.API](),
 		reflect.TypeFor[registryauth.TokenAPI](),
 	} {

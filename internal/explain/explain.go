@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
@@ -38,10 +39,10 @@ type Explanation struct {
 
 // Evaluate reads the repository's images (DescribeImages, paged) and
 // evaluates policy against them at time at.
-func Evaluate(ctx context.Context, client reconcile.ECRAPI, repo, label string, policy lifecycle.Policy, at time.Time) (*Explanation, error) {
+func Evaluate(ctx context.Context, client ecrapi.ECR, repo, label string, policy lifecycle.Policy, at time.Time) (*Explanation, error) {
 	images, err := reconcile.ListImages(ctx, client, repo)
 	var nf *types.RepositoryNotFoundException
-	var op *reconcile.OpError
+	var op *ecrapi.OpError
 	if errors.As(err, &nf) && errors.As(err, &op) {
 		// The generic hint ("deleted or renamed since it was read") is wrong
 		// here: nothing was read before, and the usual cause is a repository

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -101,7 +101,7 @@ func TestDecisionsNewestFirst(t *testing.T) {
 
 func TestEvaluateNamesTheRepositoryOnError(t *testing.T) {
 	_, err := Evaluate(context.Background(), ecrfake.New(), "nope", "p", lifecycle.Policy{}, at)
-	var op *reconcile.OpError
+	var op *ecrapi.OpError
 	if !errors.As(err, &op) || op.Repository != "nope" || op.Operation != "DescribeImages" {
 		t.Errorf("err = %v", err)
 	}

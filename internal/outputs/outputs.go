@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -37,7 +38,7 @@ type Result struct {
 // Read lists the registry (DescribeRepositories only, and DescribeRegistry
 // for the account guard of an empty registry) and returns the outputs of the
 // spec's repositories. Repositories with `state: absent` are left out.
-func Read(ctx context.Context, client reconcile.ECRAPI, s *spec.File, opt reconcile.ReadOptions) (*Result, error) {
+func Read(ctx context.Context, client ecrapi.ECR, s *spec.File, opt reconcile.ReadOptions) (*Result, error) {
 	// Only names (and the account guard): Read then makes no call but
 	// DescribeRepositories.
 	names := &spec.File{Path: s.Path, Account: s.Account}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 )
 
@@ -93,7 +94,7 @@ func (e *BlockedError) Error() string {
 // independently: one failing does not stop the others. When ctx is cancelled
 // no new call starts, calls in flight finish, and the rest is reported as not
 // started. A plan with a blocked change is refused before any write.
-func Apply(ctx context.Context, client ECRAPI, p *Plan, opt ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, client ecrapi.ECR, p *Plan, opt ApplyOptions) (*Result, error) {
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		return nil, &BlockedError{Changes: blocked}
 	}
@@ -149,7 +150,7 @@ type outcome struct {
 type ApplyProgress struct{ Done, Total int }
 
 type applier struct {
-	client     ECRAPI
+	client     ecrapi.ECR
 	opt        ApplyOptions
 	region     string // for restore files
 	registryID string
@@ -187,7 +188,7 @@ func (r *refusal) Error() string { return r.msg }
 // set, is added to the line.
 func (a *applier) progressFailure(rc ResourceChange, s Step, err error, note string) {
 	var refused *refusal
-	var op *OpError
+	var op *ecrapi.OpError
 	var line string
 	switch {
 	case errors.As(err, &refused):
@@ -221,7 +222,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		if ctx.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
-			return outcome{done: done, err: &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
+			return outcome{done: done, err: &ecrapi.OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
 		}
 		newARN, err := a.step(callCtx, ctx, rc, s, arn, created, false)
 		if err != nil {
@@ -245,7 +246,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 // replacement completes, and kept, with the error, when a call fails.
 func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 	if len(rc.Steps) < 2 || rc.Steps[0].Operation != OpDeleteRepository || rc.Steps[1].Operation != OpCreateRepository {
-		return outcome{err: &OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing",
+		return outcome{err: &ecrapi.OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing",
 			Err: errors.New("a replacement must be DeleteRepository then CreateRepository; the plan file may come from another ecrctl version")}}
 	}
 	callCtx := context.WithoutCancel(ctx)
@@ -268,7 +269,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 		})
 		if err != nil {
 			a.progress("%s: not started: its restore file cannot be written", rc.Address)
-			return outcome{err: &OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing", Err: err,
+			return outcome{err: &ecrapi.OpError{Repository: rc.Name, Operation: OpDeleteRepository, Doing: "replacing", Err: err,
 				Detail: "nothing was deleted: a replacement first writes the calls that recreate the repository to a file. Run apply from a writable directory"}}
 		}
 		a.progress("%s: the calls that recreate it are in %s until the replacement completes", rc.Address, journal.path)
@@ -346,7 +347,7 @@ func (e *refusedBeforeCall) Unwrap() error { return e.error }
 // settings the spec does not manage), so the calls still to make are
 // printed, and recorded in the restore file.
 func (a *applier) replacementFailed(rc ResourceChange, journal *restoreJournal, failedAt int, done []string, created bool, err error) outcome {
-	op := &OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
+	op := &ecrapi.OpError{Repository: rc.Name, Operation: rc.Steps[failedAt].Operation, Doing: "replacing", Err: err}
 	var what string
 	switch {
 	case failedAt == 0:
@@ -412,11 +413,11 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 		var ae *types.RepositoryAlreadyExistsException
 		lagging := (created && errors.As(err, &nf)) || (deleted && s.Operation == OpCreateRepository && errors.As(err, &ae))
 		if !lagging || attempt >= a.opt.ConsistencyRetries {
-			var op *OpError
+			var op *ecrapi.OpError
 			if errors.As(err, &op) {
 				return "", err
 			}
-			op = &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}
+			op = &ecrapi.OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}
 			if lagging {
 				op.Detail = fmt.Sprintf("ECR still had not caught up with the previous call after %d retries; run apply again in a minute", attempt)
 			}
@@ -424,7 +425,7 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 		}
 		select {
 		case <-ctx.Done():
-			return "", &OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err, Detail: "interrupted while waiting for the new repository to appear"}
+			return "", &ecrapi.OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err, Detail: "interrupted while waiting for the new repository to appear"}
 		case <-time.After(delay):
 		}
 		delay *= 2
@@ -514,7 +515,7 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 // checkImagesBeforeDelete reads the images again right before a delete: it
 // destroys exactly the images the plan showed, never an image pushed (or
 // put in the place of another) since.
-func checkImagesBeforeDelete(ctx context.Context, c ECRAPI, repo string, s Step) error {
+func checkImagesBeforeDelete(ctx context.Context, c ecrapi.ECR, repo string, s Step) error {
 	now, err := ReadImageSet(ctx, c, repo)
 	if err != nil {
 		return err

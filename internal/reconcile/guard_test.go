@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 )
 
@@ -174,7 +175,7 @@ func TestPlanWithoutDescribeRegistry(t *testing.T) {
 	}
 	fake.FailN("DescribeRegistry", "", 1, ecrfake.ServerError())
 	_, err := Read(context.Background(), fake, f, ReadOptions{Parallelism: 1})
-	var op *OpError
+	var op *ecrapi.OpError
 	if !errors.As(err, &op) || op.Operation != "DescribeRegistry" {
 		t.Fatalf("a failing DescribeRegistry: err = %v", err)
 	}

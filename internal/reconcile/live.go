@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
@@ -61,12 +62,6 @@ type LiveRepository struct {
 	// KMSAliasTarget is the key ARN that the spec's kmsKey alias names
 	// today, when Read could resolve it; "" otherwise.
 	KMSAliasTarget string `json:"kms_alias_target,omitempty"`
-}
-
-// KeyResolver is the one KMS call ecrctl makes: turning a key alias into the
-// key ARN that ECR reports, so an alias compares as the key it names.
-type KeyResolver interface {
-	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
 }
 
 // ReadOptions tune the live read.
@@ -155,7 +150,7 @@ const describePageSize = 1000
 // policy each cost one call per repository. Image counts are read only where
 // the plan would destroy images. It fails before any write can happen when
 // the account guard does not match.
-func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*Live, error) {
+func Read(ctx context.Context, client ecrapi.ECR, f *spec.File, opt ReadOptions) (*Live, error) {
 	repos, registryID, err := ListRepositories(ctx, client)
 	if err != nil {
 		return nil, err
@@ -246,8 +241,8 @@ func Read(ctx context.Context, client ECRAPI, f *spec.File, opt ReadOptions) (*L
 // per alias, where the alias could matter: a repository with that alias whose
 // live key is not written the same way. Without a resolver (an emulator, a
 // test) or without kms:DescribeKey, aliases stay unresolved and Diff warns.
-func resolveAliases(ctx context.Context, client ECRAPI, f *spec.File, live *Live) error {
-	kr, ok := client.(KeyResolver)
+func resolveAliases(ctx context.Context, client ecrapi.ECR, f *spec.File, live *Live) error {
+	kr, ok := client.(ecrapi.KeyResolver)
 	if !ok {
 		return nil
 	}
@@ -289,7 +284,7 @@ func runAll(ctx context.Context, parallelism int, tasks []func(context.Context) 
 // ListRepositories pages through DescribeRepositories, 1000 at a time: the
 // fewest calls, and the only way to see repositories the spec does not name.
 // registryID is "" when the registry is empty.
-func ListRepositories(ctx context.Context, client ECRAPI) (repos map[string]*LiveRepository, registryID string, err error) {
+func ListRepositories(ctx context.Context, client ecrapi.ECR) (repos map[string]*LiveRepository, registryID string, err error) {
 	repos = map[string]*LiveRepository{}
 	var token *string
 	for {
@@ -298,7 +293,7 @@ func ListRepositories(ctx context.Context, client ECRAPI) (repos map[string]*Liv
 			NextToken:  token,
 		})
 		if err != nil {
-			return nil, "", &OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
+			return nil, "", &ecrapi.OpError{Operation: "DescribeRepositories", Err: err, Doing: "listing repositories"}
 		}
 		for _, r := range out.Repositories {
 			lr := fromSDK(r)
@@ -317,19 +312,19 @@ func ListRepositories(ctx context.Context, client ECRAPI) (repos map[string]*Liv
 // CheckAccount enforces the spec's account guard. registryID comes from
 // ListRepositories; only an empty registry costs a DescribeRegistry call.
 // It returns the registry id as known after the check.
-func CheckAccount(ctx context.Context, client ECRAPI, f *spec.File, registryID string) (string, error) {
+func CheckAccount(ctx context.Context, client ecrapi.ECR, f *spec.File, registryID string) (string, error) {
 	if f.Account == "" {
 		return registryID, nil
 	}
 	if registryID == "" {
 		out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
 		if err != nil {
-			return "", &OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
+			return "", &ecrapi.OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account guard"}
 		}
 		registryID = aws.ToString(out.RegistryId)
 	}
 	if registryID != f.Account {
-		return "", &AccountMismatchError{Want: f.Account, Got: registryID, File: f.Path}
+		return "", &ecrapi.AccountMismatchError{Want: f.Account, Got: registryID, File: f.Path}
 	}
 	return registryID, nil
 }
@@ -337,7 +332,7 @@ func CheckAccount(ctx context.Context, client ECRAPI, f *spec.File, registryID s
 // describeRegistry asks ECR which account the credentials reach. Without
 // ecr:DescribeRegistry the id stays "": the plan says so in a warning, and
 // such a plan can be neither saved nor applied from a file.
-func describeRegistry(ctx context.Context, client ECRAPI) (string, error) {
+func describeRegistry(ctx context.Context, client ecrapi.ECR) (string, error) {
 	out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
 	switch {
 	case err == nil:
@@ -345,11 +340,11 @@ func describeRegistry(ctx context.Context, client ECRAPI) (string, error) {
 	case isAccessDenied(err):
 		return "", nil
 	}
-	return "", &OpError{Operation: "DescribeRegistry", Err: err, Doing: "finding the account of the empty registry"}
+	return "", &ecrapi.OpError{Operation: "DescribeRegistry", Err: err, Doing: "finding the account of the empty registry"}
 }
 
 func isAccessDenied(err error) bool {
-	switch ErrorCode(err) {
+	switch ecrapi.ErrorCode(err) {
 	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
 		return true
 	}
@@ -382,10 +377,10 @@ func fromSDK(r types.Repository) *LiveRepository {
 	return lr
 }
 
-func readTags(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+func readTags(ctx context.Context, c ecrapi.ECR, lr *LiveRepository) error {
 	out, err := c.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: aws.String(lr.ARN)})
 	if err != nil {
-		return &OpError{Repository: lr.Name, Operation: "ListTagsForResource", Err: err, Doing: "reading tags of"}
+		return &ecrapi.OpError{Repository: lr.Name, Operation: "ListTagsForResource", Err: err, Doing: "reading tags of"}
 	}
 	lr.Tags = map[string]string{}
 	for _, t := range out.Tags {
@@ -395,14 +390,14 @@ func readTags(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	return nil
 }
 
-func readLifecycle(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+func readLifecycle(ctx context.Context, c ecrapi.ECR, lr *LiveRepository) error {
 	out, err := c.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String(lr.Name)})
 	var nf *types.LifecyclePolicyNotFoundException
 	switch {
 	case errors.As(err, &nf):
 		lr.Lifecycle = nil
 	case err != nil:
-		return &OpError{Repository: lr.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy of"}
+		return &ecrapi.OpError{Repository: lr.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy of"}
 	default:
 		lr.Lifecycle = out.LifecyclePolicyText
 	}
@@ -410,14 +405,14 @@ func readLifecycle(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	return nil
 }
 
-func readPolicy(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+func readPolicy(ctx context.Context, c ecrapi.ECR, lr *LiveRepository) error {
 	out, err := c.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(lr.Name)})
 	var nf *types.RepositoryPolicyNotFoundException
 	switch {
 	case errors.As(err, &nf):
 		lr.Policy = nil
 	case err != nil:
-		return &OpError{Repository: lr.Name, Operation: "GetRepositoryPolicy", Err: err, Doing: "reading the repository policy of"}
+		return &ecrapi.OpError{Repository: lr.Name, Operation: "GetRepositoryPolicy", Err: err, Doing: "reading the repository policy of"}
 	default:
 		lr.Policy = out.PolicyText
 	}
@@ -425,7 +420,7 @@ func readPolicy(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
 	return nil
 }
 
-func countImages(ctx context.Context, c ECRAPI, lr *LiveRepository) error {
+func countImages(ctx context.Context, c ecrapi.ECR, lr *LiveRepository) error {
 	set, err := ReadImageSet(ctx, c, lr.Name)
 	if err != nil {
 		return err
@@ -444,7 +439,7 @@ type ImageSet struct {
 
 // ReadImageSet reads a repository's images, archived ones included (they
 // are deleted with the repository too).
-func ReadImageSet(ctx context.Context, c ECRAPI, repo string) (ImageSet, error) {
+func ReadImageSet(ctx context.Context, c ecrapi.ECR, repo string) (ImageSet, error) {
 	var digests []string
 	err := EachImage(ctx, c, repo, "reading the images of", func(d types.ImageDetail) {
 		digests = append(digests, aws.ToString(d.ImageDigest))
@@ -468,7 +463,7 @@ func ImagesFingerprint(digests []string) string {
 
 // ListImages reads every image of a repository (archived included) in the
 // form the lifecycle evaluator takes.
-func ListImages(ctx context.Context, c ECRAPI, repo string) ([]lifecycle.Image, error) {
+func ListImages(ctx context.Context, c ecrapi.ECR, repo string) ([]lifecycle.Image, error) {
 	var out []lifecycle.Image
 	err := EachImage(ctx, c, repo, "reading images of", func(d types.ImageDetail) {
 		img := lifecycle.Image{
@@ -489,7 +484,7 @@ func ListImages(ctx context.Context, c ECRAPI, repo string) ([]lifecycle.Image, 
 
 // EachImage pages through DescribeImages, one entry per image whatever its
 // tags, archived included, 1000 at a time; doing names the task in errors.
-func EachImage(ctx context.Context, c ECRAPI, repo, doing string, fn func(types.ImageDetail)) error {
+func EachImage(ctx context.Context, c ecrapi.ECR, repo, doing string, fn func(types.ImageDetail)) error {
 	var token *string
 	for {
 		out, err := c.DescribeImages(ctx, &ecr.DescribeImagesInput{
@@ -499,7 +494,7 @@ func EachImage(ctx context.Context, c ECRAPI, repo, doing string, fn func(types.
 			NextToken:      token,
 		})
 		if err != nil {
-			return &OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: doing}
+			return &ecrapi.OpError{Repository: repo, Operation: "DescribeImages", Err: err, Doing: doing}
 		}
 		for _, d := range out.ImageDetails {
 			fn(d)

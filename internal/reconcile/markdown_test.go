@@ -2,9 +2,10 @@ package reconcile
 
 import (
 	"bytes"
-	"github.com/ecrctl/ecrctl/internal/golden"
 	"strings"
 	"testing"
+
+	"github.com/ecrctl/ecrctl/internal/golden"
 )
 
 func renderMarkdown(t *testing.T, p *Plan) string {

@@ -1,3 +1,7 @@
+// Package reconcile is ecrctl's engine: the live read a spec needs, the pure
+// diff that yields a Plan, the plan's text, JSON and markdown renderings,
+// saved plans, and the apply that executes a plan. ECR access itself (client,
+// errors, shared reads) is internal/ecrapi.
 package reconcile
 
 import (

@@ -15,19 +15,11 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
-
-// PreviewAPI is ECR's lifecycle policy preview: an asynchronous job, one at a
-// time per repository. Not every endpoint has it (moto does not).
-type PreviewAPI interface {
-	StartLifecyclePolicyPreview(context.Context, *ecr.StartLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error)
-	GetLifecyclePolicyPreview(context.Context, *ecr.GetLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error)
-}
-
-var _ PreviewAPI = (*ecr.Client)(nil)
 
 // PreviewCheck is the outcome of comparing ECR's own preview with the local
 // evaluation for one repository.
@@ -47,8 +39,8 @@ type PreviewOptions struct {
 // CrossCheckPreview asks ECR to preview policyText on repo and compares, per
 // image, the action and rule with the local decisions. An endpoint without
 // the preview (an emulator) yields Status "unavailable", not an error.
-func CrossCheckPreview(ctx context.Context, c ECRAPI, repo, policyText string, local []lifecycle.Decision, opt PreviewOptions) (*PreviewCheck, error) {
-	pc, ok := c.(PreviewAPI)
+func CrossCheckPreview(ctx context.Context, c ecrapi.ECR, repo, policyText string, local []lifecycle.Decision, opt PreviewOptions) (*PreviewCheck, error) {
+	pc, ok := c.(ecrapi.PreviewAPI)
 	if !ok {
 		return &PreviewCheck{Status: "unavailable", Note: "this ECR client has no lifecycle policy preview"}, nil
 	}
@@ -63,7 +55,7 @@ func CrossCheckPreview(ctx context.Context, c ECRAPI, repo, policyText string, l
 		if unsupported(err) {
 			return &PreviewCheck{Status: "unavailable", Note: fmt.Sprintf("the endpoint does not implement StartLifecyclePolicyPreview (%s); local evaluation only", shortErr(err))}, nil
 		}
-		return nil, &OpError{Repository: repo, Operation: "StartLifecyclePolicyPreview", Doing: "previewing the lifecycle policy of", Err: err}
+		return nil, &ecrapi.OpError{Repository: repo, Operation: "StartLifecyclePolicyPreview", Doing: "previewing the lifecycle policy of", Err: err}
 	}
 	deadline := time.Now().Add(opt.Timeout)
 	acted := map[string]types.LifecyclePolicyPreviewResult{}
@@ -74,7 +66,7 @@ func CrossCheckPreview(ctx context.Context, c ECRAPI, repo, policyText string, l
 		for {
 			out, err := pc.GetLifecyclePolicyPreview(ctx, &ecr.GetLifecyclePolicyPreviewInput{RepositoryName: aws.String(repo), MaxResults: aws.Int32(100), NextToken: token})
 			if err != nil {
-				return nil, &OpError{Repository: repo, Operation: "GetLifecyclePolicyPreview", Doing: "reading the lifecycle preview of", Err: err}
+				return nil, &ecrapi.OpError{Repository: repo, Operation: "GetLifecyclePolicyPreview", Doing: "reading the lifecycle preview of", Err: err}
 			}
 			status = out.Status
 			for _, r := range out.PreviewResults {
@@ -170,7 +162,7 @@ func shortErr(err error) string {
 // change whose impact was estimated, and records the outcome on the change.
 // Repositories are previewed one after another: ECR runs one preview per
 // repository and the calls are few.
-func AddPreviewChecks(ctx context.Context, c ECRAPI, f *spec.File, live *Live, p *Plan, opt PreviewOptions) error {
+func AddPreviewChecks(ctx context.Context, c ecrapi.ECR, f *spec.File, live *Live, p *Plan, opt PreviewOptions) error {
 	desired := map[string]*spec.Repository{}
 	for i := range f.Repositories {
 		desired[f.Repositories[i].Name] = &f.Repositories[i]

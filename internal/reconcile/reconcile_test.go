@@ -16,12 +16,13 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
-var _ ECRAPI = (*ecrfake.Fake)(nil)
+var _ ecrapi.ECR = (*ecrfake.Fake)(nil)
 
 func seedSpec(t *testing.T) *spec.File {
 	t.Helper()
@@ -36,7 +37,7 @@ func fastApply() ApplyOptions {
 	return ApplyOptions{Parallelism: 4, ConsistencyRetries: 3, ConsistencyDelay: time.Millisecond}
 }
 
-func plan(t *testing.T, c ECRAPI, f *spec.File, opt DiffOptions) *Plan {
+func plan(t *testing.T, c ecrapi.ECR, f *spec.File, opt DiffOptions) *Plan {
 	t.Helper()
 	live, err := Read(context.Background(), c, f, ReadOptions{Region: "us-west-2", Parallelism: 4})
 	if err != nil {
@@ -45,7 +46,7 @@ func plan(t *testing.T, c ECRAPI, f *spec.File, opt DiffOptions) *Plan {
 	return Diff(f, live, opt)
 }
 
-func apply(t *testing.T, c ECRAPI, p *Plan) *Result {
+func apply(t *testing.T, c ecrapi.ECR, p *Plan) *Result {
 	t.Helper()
 	res, err := Apply(context.Background(), c, p, fastApply())
 	if err != nil {
@@ -189,7 +190,7 @@ func TestPartialFailureOthersComplete(t *testing.T) {
 	if diff := cmp.Diff([]string{OpCreateRepository}, res.Failed[0].Done); diff != "" {
 		t.Errorf("done before failure (-want +got):\n%s", diff)
 	}
-	var op *OpError
+	var op *ecrapi.OpError
 	if !errors.As(res.Failed[0].Err, &op) || op.Code() != "AccessDeniedException" {
 		t.Errorf("failure is not an OpError with the AWS code: %#v", res.Failed[0].Err)
 	}
@@ -294,7 +295,7 @@ func TestAccountGuardStopsBeforeReadingRepositories(t *testing.T) {
 	fake := ecrfake.New(ecrfake.WithAccount("123456789012"))
 	f := mustSpec(t, "version: 1\naccount: '999999999999'\nrepositories:\n- name: app\n  tags: {A: b}\n")
 	_, err := Read(context.Background(), fake, f, ReadOptions{Parallelism: 2})
-	var am *AccountMismatchError
+	var am *ecrapi.AccountMismatchError
 	if !errors.As(err, &am) || !strings.Contains(err.Error(), "999999999999") || !strings.Contains(err.Error(), "123456789012") {
 		t.Fatalf("err = %v", err)
 	}
@@ -317,7 +318,7 @@ func TestReadErrorNamesRepositoryAndOperation(t *testing.T) {
 }
 
 func TestRetryerTreatsQuotaAsTerminal(t *testing.T) {
-	r := NewRetryer(4)
+	r := ecrapi.NewRetryer(4)
 	if r.MaxAttempts() != 5 {
 		t.Errorf("max attempts = %d, want 5", r.MaxAttempts())
 	}
@@ -330,7 +331,7 @@ func TestRetryerTreatsQuotaAsTerminal(t *testing.T) {
 	if r.IsErrorRetryable(ecrfake.AccessDenied("X")) {
 		t.Error("AccessDenied is retried")
 	}
-	e := &OpError{Repository: "app", Operation: "CreateRepository", Doing: "applying", Err: ecrfake.LimitExceeded()}
+	e := &ecrapi.OpError{Repository: "app", Operation: "CreateRepository", Doing: "applying", Err: ecrfake.LimitExceeded()}
 	if !strings.Contains(e.Error(), "quota") {
 		t.Errorf("quota error does not say so: %v", e)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 )
@@ -219,12 +220,12 @@ type RestorePlan struct {
 // encryption (which cannot change in place), and a setting that exists with
 // another value is a conflict, refused unless overwrite is set. Replaying
 // the same file again therefore makes no call.
-func CheckRestore(ctx context.Context, client ECRAPI, rf *RestoreFile, overwrite bool) (*RestorePlan, error) {
+func CheckRestore(ctx context.Context, client ecrapi.ECR, rf *RestoreFile, overwrite bool) (*RestorePlan, error) {
 	name := rf.Repository
 	if rf.RegistryID != "" {
 		reg, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
 		if err != nil {
-			return nil, &OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account before restoring"}
+			return nil, &ecrapi.OpError{Operation: "DescribeRegistry", Err: err, Doing: "checking the account before restoring"}
 		}
 		if got := aws.ToString(reg.RegistryId); got != rf.RegistryID {
 			return nil, fmt.Errorf("the restore file is for registry %s, but the credentials reach %s; nothing was changed. Use the account the file names", rf.RegistryID, got)
@@ -238,7 +239,7 @@ func CheckRestore(ctx context.Context, client ECRAPI, rf *RestoreFile, overwrite
 		rp.Steps = slices.Clone(rf.Steps)
 		return rp, nil
 	case err != nil:
-		return nil, &OpError{Repository: name, Operation: "DescribeRepositories", Err: err, Doing: "checking before restoring"}
+		return nil, &ecrapi.OpError{Repository: name, Operation: "DescribeRepositories", Err: err, Doing: "checking before restoring"}
 	case len(out.Repositories) != 1:
 		return nil, fmt.Errorf("DescribeRepositories for %q returned %d repositories", name, len(out.Repositories))
 	}
@@ -353,7 +354,7 @@ func (e *RestoreConflictError) Error() string {
 // Replay makes the calls of a restore plan, in order. A create that ECR
 // refuses because the deleted repository still shows is retried, bounded,
 // as in apply. When ctx ends no new call starts.
-func Replay(ctx context.Context, client ECRAPI, rp *RestorePlan, opt ApplyOptions) error {
+func Replay(ctx context.Context, client ecrapi.ECR, rp *RestorePlan, opt ApplyOptions) error {
 	a := &applier{client: client, opt: opt}
 	rc := ResourceChange{Address: "repository." + rp.File.Repository, Name: rp.File.Repository}
 	callCtx := context.WithoutCancel(ctx)

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecrctl/ecrctl/internal/reconcile"
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 )
 
 // TokenAPI is the one ECR call login makes, with the SDK's exact signature.
@@ -45,7 +45,7 @@ type Credentials struct {
 func Get(ctx context.Context, api TokenAPI) (*Credentials, error) {
 	out, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return nil, &reconcile.OpError{Operation: "GetAuthorizationToken", Err: err, Doing: "getting a registry authorization token"}
+		return nil, &ecrapi.OpError{Operation: "GetAuthorizationToken", Err: err, Doing: "getting a registry authorization token"}
 	}
 	if len(out.AuthorizationData) == 0 {
 		return nil, errors.New("getting a registry authorization token: ECR returned no authorization data")

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
 const registryHostname = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
@@ -71,7 +71,7 @@ func (fn tokenFunc) GetAuthorizationToken(context.Context, *ecr.GetAuthorization
 func TestGetErrors(t *testing.T) {
 	denied := &types.ServerException{Message: aws.String("boom")}
 	_, err := Get(context.Background(), tokenFunc(func() (*ecr.GetAuthorizationTokenOutput, error) { return nil, denied }))
-	var op *reconcile.OpError
+	var op *ecrapi.OpError
 	if !errors.As(err, &op) || op.Operation != "GetAuthorizationToken" || !strings.Contains(err.Error(), "getting a registry authorization token") {
 		t.Errorf("err = %v", err)
 	}

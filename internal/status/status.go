@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -28,7 +29,7 @@ import (
 // guard and image paging status shares, plus the scan findings read. The
 // SDK's exact signatures, so *ecr.Client and the in-memory fake satisfy it.
 type API interface {
-	reconcile.ECRAPI
+	ecrapi.ECR
 	DescribeImageScanFindings(context.Context, *ecr.DescribeImageScanFindingsInput, ...func(*ecr.Options)) (*ecr.DescribeImageScanFindingsOutput, error)
 }
 
@@ -415,7 +416,7 @@ func readFindings(ctx context.Context, c API, repo string, im *Image) error {
 			return nil
 		}
 		if err != nil {
-			return &reconcile.OpError{Repository: repo, Operation: "DescribeImageScanFindings", Err: err, Doing: "reading the scan findings of the newest image in"}
+			return &ecrapi.OpError{Repository: repo, Operation: "DescribeImageScanFindings", Err: err, Doing: "reading the scan findings of the newest image in"}
 		}
 		if token == nil && im.Scan == nil {
 			im.Scan = &Scan{SeverityCounts: map[string]int32{}}
@@ -500,7 +501,7 @@ func readLifecycleOf(ctx context.Context, c API, r *Repository) error {
 	case isNotFound(err):
 		r.vanished[1] = true
 	case err != nil:
-		return &reconcile.OpError{Repository: r.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy of"}
+		return &ecrapi.OpError{Repository: r.Name, Operation: "GetLifecyclePolicy", Err: err, Doing: "reading the lifecycle policy of"}
 	default:
 		r.Lifecycle.Policy = PolicySet
 		// A policy that never ran may come back with a zero time.

@@ -20,10 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/golden"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -366,7 +366,7 @@ func TestOnlyNamedRepositories(t *testing.T) {
 func TestAccountGuard(t *testing.T) {
 	f := seeded(t)
 	_, err := Collect(context.Background(), f, loadSpec(t, "version: 1\naccount: \"111122223333\"\nrepositories:\n  - name: app-frontend\n"), Options{})
-	var am *reconcile.AccountMismatchError
+	var am *ecrapi.AccountMismatchError
 	if !errors.As(err, &am) || am.Got != ecrfake.DefaultAccount {
 		t.Fatalf("err = %v", err)
 	}
@@ -385,7 +385,7 @@ func TestErrorsNameTheRepository(t *testing.T) {
 	f := seeded(t)
 	f.FailN("DescribeImages", "tools", 1, f.AccessDeniedFor("DescribeImages", "tools"))
 	_, err := Collect(context.Background(), f, loadSpec(t, testSpec), Options{})
-	var op *reconcile.OpError
+	var op *ecrapi.OpError
 	if !errors.As(err, &op) || op.Repository != "tools" || op.Code() != "AccessDeniedException" {
 		t.Fatalf("err = %v", err)
 	}

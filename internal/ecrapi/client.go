@@ -1,4 +1,4 @@
-package reconcile
+package ecrapi
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func (c *Client) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optF
 }
 
 var (
-	_ ECRAPI      = (*Client)(nil)
+	_ ECR         = (*Client)(nil)
 	_ KeyResolver = (*Client)(nil)
 	_ PreviewAPI  = (*Client)(nil)
 )

@@ -1,17 +1,21 @@
-// Package reconcile owns everything between a validated spec and ECR: the
-// narrow ECR interface, the live read, the pure diff that yields a Plan, the
-// plan's text and JSON renderings, and the apply that executes it.
-package reconcile
+// Package ecrapi is ecrctl's access to AWS ECR: the client interfaces (the
+// SDK's exact signatures, so *ecr.Client and the in-memory fake both satisfy
+// them), client construction with its retryer, typed errors that say what to
+// do (OpError), and the read helpers every command shares. It knows nothing
+// of specs, plans or renderers: the engine (internal/reconcile) and the
+// other commands build on it.
+package ecrapi
 
 import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
-// ECRAPI is the part of the ECR client that ecrctl uses, with the SDK's exact
-// signatures so that *ecr.Client and the in-memory fake both satisfy it.
-type ECRAPI interface {
+// ECR is the part of the ECR client that plan and apply use, with the SDK's
+// exact signatures so that *ecr.Client and the in-memory fake both satisfy it.
+type ECR interface {
 	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
 	DescribeRegistry(context.Context, *ecr.DescribeRegistryInput, ...func(*ecr.Options)) (*ecr.DescribeRegistryOutput, error)
 	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
@@ -31,4 +35,19 @@ type ECRAPI interface {
 	DeleteRepositoryPolicy(context.Context, *ecr.DeleteRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error)
 }
 
-var _ ECRAPI = (*ecr.Client)(nil)
+var _ ECR = (*ecr.Client)(nil)
+
+// PreviewAPI is ECR's lifecycle policy preview: an asynchronous job, one at a
+// time per repository. Not every endpoint has it (moto does not).
+type PreviewAPI interface {
+	StartLifecyclePolicyPreview(context.Context, *ecr.StartLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error)
+	GetLifecyclePolicyPreview(context.Context, *ecr.GetLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error)
+}
+
+var _ PreviewAPI = (*ecr.Client)(nil)
+
+// KeyResolver is the one KMS call ecrctl makes: turning a key alias into the
+// key ARN that ECR reports, so an alias compares as the key it names.
+type KeyResolver interface {
+	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+}
