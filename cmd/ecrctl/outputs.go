@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecrctl/ecrctl/internal/outputs"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 )
 
 type outputsOptions struct {
@@ -64,11 +63,11 @@ func runOutputs(ctx context.Context, f *factory, g *globalOptions, o *outputsOpt
 	if err != nil {
 		return err
 	}
-	client, region, err := connect(ctx, f, g, s)
+	client, _, err := connect(ctx, f, g, s)
 	if err != nil {
 		return err
 	}
-	res, err := outputs.Read(ctx, client, s, reconcile.ReadOptions{Region: region, Parallelism: g.Parallelism})
+	res, err := outputs.Read(ctx, client, s)
 	if err != nil {
 		return err
 	}

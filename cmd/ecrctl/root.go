@@ -111,7 +111,7 @@ Exit codes:
 	// within 1.3x of the network bound; it halves a drift check against 10.
 	pf.IntVar(&g.Parallelism, "parallelism", 20, "concurrent ECR calls")
 	pf.IntVar(&g.MaxRetries, "max-retries", 5, "retries of throttled or transient AWS errors, timeouts included, with adaptive backoff")
-	pf.DurationVar(&g.RequestTimeout, "request-timeout", reconcile.DefaultRequestTimeout, "time one HTTP attempt may take, connecting to reading the answer, before it is retried (also "+requestTimeoutEnv+")")
+	pf.DurationVar(&g.RequestTimeout, "request-timeout", ecrapi.DefaultRequestTimeout, "time one HTTP attempt may take, connecting to reading the answer, before it is retried (also "+requestTimeoutEnv+")")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output or rewrite progress lines (also NO_COLOR)")
 
 	root.AddCommand(newValidateCmd(f, g), newPlanCmd(f, g), newApplyCmd(f, g), newVersionCmd(f))

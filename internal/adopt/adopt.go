@@ -60,15 +60,13 @@ type Result struct {
 // repositories. It never writes to ECR. Before returning, it checks the
 // property the spec exists for: parsed back and diffed with the same live
 // state, it plans no change.
-func Import(ctx context.Context, client ecrapi.ECR, opt Options) (*Result, error) {
-	ro := reconcile.ReadOptions{Region: opt.Region, Parallelism: opt.Parallelism}
-	// A spec without repositories makes Read list the registry and nothing more.
-	listing, err := reconcile.Read(ctx, client, &spec.File{}, ro)
+func Import(ctx context.Context, client ecrapi.Reader, opt Options) (*Result, error) {
+	listed, registryID, err := ecrapi.ListRepositories(ctx, client)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	for name := range listing.Repos {
+	for name := range listed {
 		if opt.matches(name) {
 			names = append(names, name)
 		}
@@ -76,41 +74,46 @@ func Import(ctx context.Context, client ecrapi.ECR, opt Options) (*Result, error
 	sort.Strings(names)
 	var missing []string
 	for _, n := range opt.Names {
-		if _, ok := listing.Repos[n]; !ok {
+		if _, ok := listed[n]; !ok {
 			missing = append(missing, n)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("no repository named %s in registry %s (%s)", strings.Join(quoteAll(missing), ", "), listing.RegistryID, opt.Region)
+		return nil, fmt.Errorf("no repository named %s in registry %s (%s)", strings.Join(quoteAll(missing), ", "), registryID, opt.Region)
 	}
 	if len(names) == 0 {
 		if opt.all() {
-			return nil, fmt.Errorf("registry %s in %s holds no repositories; there is nothing to import", listing.RegistryID, opt.Region)
+			return nil, fmt.Errorf("registry %s in %s holds no repositories; there is nothing to import", registryID, opt.Region)
 		}
-		return nil, fmt.Errorf("no repository in registry %s (%s) starts with %s", listing.RegistryID, opt.Region, strings.Join(quoteAll(opt.Prefixes), " or "))
+		return nil, fmt.Errorf("no repository in registry %s (%s) starts with %s", registryID, opt.Region, strings.Join(quoteAll(opt.Prefixes), " or "))
 	}
 
 	// Read again, now managing tags and both policies of every selected
 	// repository, so Read fetches them (with its bounded concurrency).
-	want := &spec.File{}
-	for _, n := range names {
-		want.Repositories = append(want.Repositories, spec.Repository{
-			Name: n, Tags: map[string]string{}, Lifecycle: &spec.LifecycleSetting{}, Policy: &spec.PolicySetting{},
-		})
-	}
-	live, err := reconcile.Read(ctx, client, want, ro)
+	// Listed again, so a repository deleted meanwhile is left out rather
+	// than failing its reads, then tags and both policies of each.
+	current, registryID, err := ecrapi.ListRepositories(ctx, client)
 	if err != nil {
 		return nil, err
 	}
-	var repos []*reconcile.LiveRepository
+	live := &reconcile.Live{Region: opt.Region, RegistryID: registryID, Repos: current}
+	var repos []*ecrapi.Repository
 	var warnings []string
+	var tasks []func(context.Context) error
 	for _, n := range names {
-		lr, ok := live.Repos[n]
+		lr, ok := current[n]
 		if !ok {
 			warnings = append(warnings, fmt.Sprintf("repository %q was deleted while it was being read; it is not in the spec", n))
 			continue
 		}
 		repos = append(repos, lr)
+		tasks = append(tasks,
+			func(ctx context.Context) error { return ecrapi.ReadTags(ctx, client, lr) },
+			func(ctx context.Context) error { return ecrapi.ReadLifecycle(ctx, client, lr) },
+			func(ctx context.Context) error { return ecrapi.ReadPolicy(ctx, client, lr) })
+	}
+	if err := ecrapi.RunAll(ctx, opt.Parallelism, tasks); err != nil {
+		return nil, err
 	}
 	if len(repos) == 0 {
 		return nil, fmt.Errorf("every selected repository was deleted while it was being read")

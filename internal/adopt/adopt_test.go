@@ -320,7 +320,7 @@ func TestImportErrors(t *testing.T) {
 // Generate gets live state directly.
 func TestGenerateLeavesInexpressibleAttributesUnmanaged(t *testing.T) {
 	arn := "arn:aws:ecr:us-west-2:123456789012:repository/"
-	live := &reconcile.Live{Region: "us-west-2", RegistryID: "123456789012", Repos: map[string]*reconcile.LiveRepository{
+	live := &reconcile.Live{Region: "us-west-2", RegistryID: "123456789012", Repos: map[string]*ecrapi.Repository{
 		"future": {Name: "future", ARN: arn + "future", RegistryID: "123456789012", ImageTagMutability: "MUTABLE", EncryptionType: "AES256",
 			Tags: map[string]string{}, TagsRead: true, LifecycleRead: true, PolicyRead: true,
 			Lifecycle: aws.String(`{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5,"futureField":1},"action":{"type":"expire"}}]}`),
@@ -330,7 +330,7 @@ func TestGenerateLeavesInexpressibleAttributesUnmanaged(t *testing.T) {
 		"odd-tags": {Name: "odd-tags", ARN: arn + "odd-tags", RegistryID: "123456789012", ImageTagMutability: "MUTABLE", EncryptionType: "AES256",
 			Tags: map[string]string{"Team": "a|b"}, TagsRead: true, LifecycleRead: true, PolicyRead: true},
 	}}
-	repos := []*reconcile.LiveRepository{live.Repos["future"], live.Repos["moto"], live.Repos["odd-tags"]}
+	repos := []*ecrapi.Repository{live.Repos["future"], live.Repos["moto"], live.Repos["odd-tags"]}
 	text, warnings, err := Generate("us-west-2", "123456789012", repos)
 	if err != nil {
 		t.Fatal(err)
@@ -356,7 +356,7 @@ func TestGenerateLeavesInexpressibleAttributesUnmanaged(t *testing.T) {
 
 // The round-trip check refuses a spec that would not plan empty.
 func TestCheckRoundTripCatchesDrift(t *testing.T) {
-	live := &reconcile.Live{Region: "us-west-2", Repos: map[string]*reconcile.LiveRepository{
+	live := &reconcile.Live{Region: "us-west-2", Repos: map[string]*ecrapi.Repository{
 		"app": {Name: "app", ImageTagMutability: "MUTABLE", EncryptionType: "AES256", Tags: map[string]string{}, TagsRead: true},
 	}}
 	err := checkRoundTrip([]byte("version: 1\nrepositories:\n  - name: app\n    scanOnPush: true\n"), live)

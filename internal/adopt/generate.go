@@ -11,10 +11,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -57,7 +57,7 @@ type policySetting struct {
 // Generate renders the spec for repos (sorted by name) read from registry
 // registryID in region. It is pure. The warnings name attributes left
 // unmanaged because the spec cannot express them.
-func Generate(region, registryID string, repos []*reconcile.LiveRepository) ([]byte, []string, error) {
+func Generate(region, registryID string, repos []*ecrapi.Repository) ([]byte, []string, error) {
 	all := make([]*repoSettings, len(repos))
 	var warnings []string
 	for i, lr := range repos {
@@ -121,7 +121,7 @@ func Generate(region, registryID string, repos []*reconcile.LiveRepository) ([]b
 	return out.Bytes(), warnings, nil
 }
 
-func settingsOf(lr *reconcile.LiveRepository) *repoSettings {
+func settingsOf(lr *ecrapi.Repository) *repoSettings {
 	s := &repoSettings{
 		name:       lr.Name,
 		mutability: lr.ImageTagMutability,

@@ -23,7 +23,6 @@ import (
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -40,7 +39,7 @@ type Explanation struct {
 // Evaluate reads the repository's images (DescribeImages, paged) and
 // evaluates policy against them at time at.
 func Evaluate(ctx context.Context, client ecrapi.ECR, repo, label string, policy lifecycle.Policy, at time.Time) (*Explanation, error) {
-	images, err := reconcile.ListImages(ctx, client, repo)
+	images, err := ecrapi.ListImages(ctx, client, repo)
 	var nf *types.RepositoryNotFoundException
 	var op *ecrapi.OpError
 	if errors.As(err, &nf) && errors.As(err, &op) {

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -38,22 +37,20 @@ type Result struct {
 // Read lists the registry (DescribeRepositories only, and DescribeRegistry
 // for the account guard of an empty registry) and returns the outputs of the
 // spec's repositories. Repositories with `state: absent` are left out.
-func Read(ctx context.Context, client ecrapi.ECR, s *spec.File, opt reconcile.ReadOptions) (*Result, error) {
-	// Only names (and the account guard): Read then makes no call but
-	// DescribeRepositories.
-	names := &spec.File{Path: s.Path, Account: s.Account}
-	for _, r := range s.Repositories {
-		if !r.Absent {
-			names.Repositories = append(names.Repositories, spec.Repository{Name: r.Name})
-		}
-	}
-	live, err := reconcile.Read(ctx, client, names, opt)
+func Read(ctx context.Context, client ecrapi.Reader, s *spec.File) (*Result, error) {
+	repos, registryID, err := ecrapi.ListRepositories(ctx, client)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := ecrapi.CheckAccount(ctx, client, s.Account, s.Path, registryID); err != nil {
+		return nil, err
+	}
 	res := &Result{}
-	for _, r := range names.Repositories {
-		lr, ok := live.Repos[r.Name]
+	for _, r := range s.Repositories {
+		if r.Absent {
+			continue
+		}
+		lr, ok := repos[r.Name]
 		if !ok {
 			res.Missing = append(res.Missing, r.Name)
 			continue

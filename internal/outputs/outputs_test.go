@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -128,7 +127,7 @@ func TestReadSkipsAbsentAndNamesMissing(t *testing.T) {
 	s := &spec.File{Path: "registry.yaml", Repositories: []spec.Repository{
 		{Name: "bb"}, {Name: "not-yet"}, {Name: "aa"}, {Name: "retired-but-there", Absent: true}, {Name: "also-not-yet"},
 	}}
-	res, err := Read(context.Background(), f, s, reconcile.ReadOptions{Region: "us-west-2", Parallelism: 2})
+	res, err := Read(context.Background(), f, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -516,7 +516,7 @@ func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (st
 // destroys exactly the images the plan showed, never an image pushed (or
 // put in the place of another) since.
 func checkImagesBeforeDelete(ctx context.Context, c ecrapi.ECR, repo string, s Step) error {
-	now, err := ReadImageSet(ctx, c, repo)
+	now, err := ecrapi.ReadImageSet(ctx, c, repo)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
@@ -81,7 +82,7 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 	return p
 }
 
-func (df *differ) diffRepository(d *spec.Repository, lr *LiveRepository) (ResourceChange, []string) {
+func (df *differ) diffRepository(d *spec.Repository, lr *ecrapi.Repository) (ResourceChange, []string) {
 	c := ResourceChange{
 		Address: "repository." + d.Name,
 		Type:    "repository",
@@ -137,7 +138,7 @@ func whenExpired(n, now int) string {
 	return fmt.Sprintf("%d of them at ECR's next evaluation (within 24 hours), the other %d within 30 days", now, n-now)
 }
 
-func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
+func planDelete(c ResourceChange, lr *ecrapi.Repository) ResourceChange {
 	c.Actions = []Action{Delete}
 	n := 0
 	if lr.ImageCount != nil {
@@ -155,7 +156,7 @@ func planDelete(c ResourceChange, lr *LiveRepository) ResourceChange {
 	return c
 }
 
-func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepository) ResourceChange {
+func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *ecrapi.Repository) ResourceChange {
 	c.Actions = []Action{Delete, Create}
 	n := 0
 	if lr.ImageCount != nil {
@@ -196,7 +197,7 @@ func (df *differ) planReplace(c ResourceChange, d *spec.Repository, lr *LiveRepo
 
 // deleteStep deletes a repository holding n images, guarded by exactly the
 // images that were read: apply refuses to delete any others.
-func deleteStep(n int, lr *LiveRepository) Step {
+func deleteStep(n int, lr *ecrapi.Repository) Step {
 	return Step{Operation: OpDeleteRepository, Force: n > 0, ExpectedImages: &n, ExpectedImagesSHA256: lr.ImagesSHA256}
 }
 
@@ -212,7 +213,7 @@ func hasPath(c ResourceChange, path string) bool {
 // impactHorizon is how far ahead "M more within 30 days" looks.
 const impactHorizon = 30 * 24 * time.Hour
 
-func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *LifecycleImpact {
+func lifecycleImpact(p lifecycle.Policy, lr *ecrapi.Repository, opt DiffOptions) *LifecycleImpact {
 	imgs := lr.Images
 	im := lifecycle.ImpactOf(p, imgs, opt.Now, impactHorizon)
 	// What the current policy would destroy in the same window; none (or one
@@ -247,7 +248,7 @@ func lifecycleImpact(p lifecycle.Policy, lr *LiveRepository, opt DiffOptions) *L
 		NewlyExpiredBytes:        newlyBytes,
 		EvaluatedAt:              opt.Now.UTC(),
 		Images:                   im.Images,
-		ImagesSHA256:             ImagesFingerprint(digests),
+		ImagesSHA256:             ecrapi.ImagesFingerprint(digests),
 		Bytes:                    im.Bytes,
 		ExpireNow:                im.ExpireNow,
 		ExpireNowBytes:           im.ExpireNowBytes,
@@ -299,7 +300,7 @@ func (df *differ) createChanges(d *spec.Repository) []AttributeChange {
 // createSteps is CreateRepository with everything it takes in one call (tags
 // on create are atomic), then the two policies. carryFrom, on a replacement,
 // supplies the live policies the spec does not manage.
-func (df *differ) createSteps(d *spec.Repository, carryFrom *LiveRepository) []Step {
+func (df *differ) createSteps(d *spec.Repository, carryFrom *ecrapi.Repository) []Step {
 	create := Step{Operation: OpCreateRepository, ImageTagMutability: d.ImageTagMutability, ExclusionFilters: d.ExclusionFilters, ScanOnPush: d.ScanOnPush, Encryption: d.Encryption}
 	if len(d.Tags) > 0 {
 		create.Tags = d.Tags
@@ -322,7 +323,7 @@ func (df *differ) createSteps(d *spec.Repository, carryFrom *LiveRepository) []S
 
 // updateChanges compares each managed attribute by meaning and returns the
 // differences with one step per changed attribute group.
-func (df *differ) updateChanges(d *spec.Repository, lr *LiveRepository) ([]AttributeChange, []Step) {
+func (df *differ) updateChanges(d *spec.Repository, lr *ecrapi.Repository) ([]AttributeChange, []Step) {
 	var cs []AttributeChange
 	var steps []Step
 	if d.ImageTagMutability != "" {
@@ -578,7 +579,7 @@ func (df *differ) documentText(d iampolicy.Document) string {
 	return t
 }
 
-func encryptionChanges(d *spec.Encryption, lr *LiveRepository) []AttributeChange {
+func encryptionChanges(d *spec.Encryption, lr *ecrapi.Repository) []AttributeChange {
 	var cs []AttributeChange
 	if d.Type != lr.EncryptionType {
 		cs = append(cs, AttributeChange{Path: "encryption.type", Before: lr.EncryptionType, After: d.Type})
@@ -591,7 +592,7 @@ func encryptionChanges(d *spec.Encryption, lr *LiveRepository) []AttributeChange
 
 // encryptionMatches compares encryption by meaning. An empty desired kmsKey
 // leaves the key unmanaged (ECR picks the AWS-managed key).
-func encryptionMatches(d *spec.Encryption, lr *LiveRepository) bool {
+func encryptionMatches(d *spec.Encryption, lr *ecrapi.Repository) bool {
 	if d.Type != lr.EncryptionType {
 		return false
 	}
@@ -603,7 +604,7 @@ func encryptionMatches(d *spec.Encryption, lr *LiveRepository) bool {
 // or an alias. Read resolves an alias with kms:DescribeKey when it can
 // (lr.KMSAliasTarget); an alias it could not resolve is taken to match
 // (never replace on a guess) and kmsAliasWarning says so.
-func kmsKeyMatches(want string, lr *LiveRepository) bool {
+func kmsKeyMatches(want string, lr *ecrapi.Repository) bool {
 	have := lr.KMSKey
 	switch {
 	case want == have:
@@ -621,7 +622,7 @@ func isKMSAlias(k string) bool {
 	return strings.HasPrefix(k, "alias/") || strings.Contains(k, ":alias/")
 }
 
-func kmsAliasWarning(d *spec.Repository, lr *LiveRepository) string {
+func kmsAliasWarning(d *spec.Repository, lr *ecrapi.Repository) string {
 	k := d.Encryption.KMSKey
 	if !isKMSAlias(k) || k == lr.KMSKey || d.Encryption.Type != lr.EncryptionType || lr.KMSAliasTarget != "" {
 		return ""

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -21,8 +22,8 @@ func mustSpec(t testing.TB, yaml string) *spec.File {
 
 func ptr[T any](v T) *T { return &v }
 
-func liveRepo(name string, mod func(*LiveRepository)) *LiveRepository {
-	lr := &LiveRepository{
+func liveRepo(name string, mod func(*ecrapi.Repository)) *ecrapi.Repository {
+	lr := &ecrapi.Repository{
 		Name: name, ARN: "arn:aws:ecr:us-west-2:123456789012:repository/" + name,
 		RegistryID: "123456789012", ImageTagMutability: "MUTABLE", EncryptionType: "AES256",
 		Tags: map[string]string{}, TagsRead: true, LifecycleRead: true, PolicyRead: true,
@@ -33,8 +34,8 @@ func liveRepo(name string, mod func(*LiveRepository)) *LiveRepository {
 	return lr
 }
 
-func liveOf(repos ...*LiveRepository) *Live {
-	l := &Live{Region: "us-west-2", RegistryID: "123456789012", Repos: map[string]*LiveRepository{}}
+func liveOf(repos ...*ecrapi.Repository) *Live {
+	l := &Live{Region: "us-west-2", RegistryID: "123456789012", Repos: map[string]*ecrapi.Repository{}}
 	for _, r := range repos {
 		l.Repos[r.Name] = r
 	}
@@ -79,13 +80,13 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "nothing managed but existence is a no-op",
 			spec:    "version: 1\nrepositories:\n- name: aa\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ScanOnPush = true; r.Tags = map[string]string{"x": "y"} })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ScanOnPush = true; r.Tags = map[string]string{"x": "y"} })),
 			actions: []Action{NoOp},
 		},
 		{
 			name: "unmanaged fields never compared",
 			spec: "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.ScanOnPush = true
 				r.ImageTagMutability = "IMMUTABLE"
 				r.Lifecycle = ptr(cheapPolicy)
@@ -103,7 +104,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "exclusion filters compared as a set",
 			spec: "version: 1\nrepositories:\n- name: aa\n  imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n  imageTagMutabilityExclusionFilters: [latest, 'dev-*']\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.ImageTagMutability = "IMMUTABLE_WITH_EXCLUSION"
 				r.ExclusionFilters = []string{"dev-*", "latest"}
 			})),
@@ -112,7 +113,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "tags are authoritative but aws: keys are never touched",
 			spec: "version: 1\nrepositories:\n- name: aa\n  tags: {Keep: same, Change: new, Add: x}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.Tags = map[string]string{"Keep": "same", "Change": "old", "Extra": "gone", "aws:cloudformation:stack": "s"}
 			})),
 			actions: []Action{Update},
@@ -122,13 +123,13 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "lifecycle compared by meaning, not text",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Lifecycle = ptr(cheapPolicy) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Lifecycle = ptr(cheapPolicy) })),
 			actions: []Action{NoOp},
 		},
 		{
 			name:    "lifecycle none deletes a live policy",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  lifecyclePolicy: none\n  repositoryPolicy: none\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Lifecycle = ptr(cheapPolicy) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Lifecycle = ptr(cheapPolicy) })),
 			actions: []Action{Update},
 			paths:   []string{"lifecyclePolicy"},
 			steps:   []string{OpDeleteLifecyclePolicy},
@@ -136,7 +137,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "lifecycle unknown live field is a change, never dropped",
 			spec: "version: 1\nrepositories:\n- name: aa\n  lifecyclePolicy: {rules: [{rulePriority: 1, selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.Lifecycle = ptr(strings.Replace(cheapPolicy, `"type":"expire"`, `"type":"expire","futureField":1`, 1))
 			})),
 			actions: []Action{Update},
@@ -146,13 +147,13 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "repository policy as ECR reformats it is equal",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Policy = ptr(ecrFormattedPolicy) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Policy = ptr(ecrFormattedPolicy) })),
 			actions: []Action{NoOp},
 		},
 		{
 			name: "repository policy with actions in another case is equal",
 			spec: "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.Policy = ptr(strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", "ecr:GetDownloadUrlForLayer", "ecr:getdownloadurlforlayer").Replace(ecrFormattedPolicy))
 			})),
 			actions: []Action{NoOp},
@@ -160,7 +161,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "repository policy with an extra principal is a change",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller']}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.Policy = ptr(ecrFormattedPolicy) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Policy = ptr(ecrFormattedPolicy) })),
 			actions: []Action{Update},
 			paths:   []string{"repositoryPolicy"},
 			steps:   []string{OpSetRepositoryPolicy},
@@ -174,7 +175,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "absent and empty deletes without a flag",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  state: absent\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(0) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(0) })),
 			actions: []Action{Delete},
 			paths:   []string{"name"},
 			steps:   []string{OpDeleteRepository},
@@ -183,7 +184,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "absent with images is blocked",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  state: absent\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(7) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(7) })),
 			actions: []Action{Delete},
 			paths:   []string{"name"},
 			steps:   []string{OpDeleteRepository},
@@ -193,7 +194,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "absent with images allowed",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  state: absent\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(7) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(7) })),
 			opt:     DiffOptions{AllowDeleteImages: true},
 			actions: []Action{Delete},
 			paths:   []string{"name"},
@@ -202,7 +203,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "encryption change is a blocked replacement",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(3) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(3) })),
 			opt:     DiffOptions{AllowReplace: true},
 			actions: []Action{Delete, Create},
 			paths:   []string{"encryption.type"},
@@ -213,7 +214,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "empty repository replacement needs only --allow-replace",
 			spec:    "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n",
-			live:    liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(0) })),
+			live:    liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(0) })),
 			opt:     DiffOptions{AllowReplace: true},
 			actions: []Action{Delete, Create},
 			paths:   []string{"encryption.type"},
@@ -222,7 +223,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "KMS key id matches the ARN ECR reports",
 			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 1234abcd-12ab-34cd-56ef-1234567890ab}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.EncryptionType = "KMS"
 				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 			})),
@@ -231,7 +232,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "KMS without a key leaves the key unmanaged",
 			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.EncryptionType = "KMS"
 				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
 			})),
@@ -240,7 +241,7 @@ func TestDiff(t *testing.T) {
 		{
 			name: "another KMS key ARN forces replacement",
 			spec: "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: 'arn:aws:kms:us-west-2:123456789012:key/other'}\n",
-			live: liveOf(liveRepo("aa", func(r *LiveRepository) {
+			live: liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 				r.EncryptionType = "KMS"
 				r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
 				r.ImageCount = ptr(0)
@@ -296,8 +297,8 @@ func TestDiff(t *testing.T) {
 func TestDiffSummaryCountsReplaceAsAddAndDestroy(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n- name: bb\n- name: cc\n  state: absent\n- name: dd\n  scanOnPush: true\n")
 	live := liveOf(
-		liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(0) }),
-		liveRepo("cc", func(r *LiveRepository) { r.ImageCount = ptr(0) }),
+		liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(0) }),
+		liveRepo("cc", func(r *ecrapi.Repository) { r.ImageCount = ptr(0) }),
 		liveRepo("dd", nil),
 		liveRepo("zz-unmanaged", nil),
 		liveRepo("aa-unmanaged", nil),
@@ -320,7 +321,7 @@ func TestDiffSummaryCountsReplaceAsAddAndDestroy(t *testing.T) {
 
 func TestDiffReplacementKeepsUnmanagedAttributes(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n")
-	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+	live := liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 		r.ImageCount = ptr(0)
 		r.ScanOnPush = true
 		r.ImageTagMutability = "IMMUTABLE"
@@ -343,7 +344,7 @@ func TestDiffReplacementKeepsUnmanagedAttributes(t *testing.T) {
 
 func TestDiffKMSAliasWarnsInsteadOfReplacing(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: alias/ecr}\n")
-	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+	live := liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 		r.EncryptionType = "KMS"
 		r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
 	}))
@@ -358,7 +359,7 @@ func TestDiffKMSAliasWarnsInsteadOfReplacing(t *testing.T) {
 
 func TestPlanAllowRecomputesBlocked(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  state: absent\n")
-	p := Diff(f, liveOf(liveRepo("aa", func(r *LiveRepository) { r.ImageCount = ptr(2) })), DiffOptions{AllowDeleteImages: true})
+	p := Diff(f, liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.ImageCount = ptr(2) })), DiffOptions{AllowDeleteImages: true})
 	if len(p.Blocked()) != 0 {
 		t.Fatal("allowed delete is blocked")
 	}
@@ -388,7 +389,7 @@ repositories:
 		name := "repo-" + strings.Repeat("x", i%7) + strconv.Itoa(i)
 		sb.WriteString("- name: " + name + "\n")
 		if i%2 == 0 {
-			live.Repos[name] = liveRepo(name, func(r *LiveRepository) {
+			live.Repos[name] = liveRepo(name, func(r *ecrapi.Repository) {
 				r.ImageTagMutability, r.ScanOnPush = "IMMUTABLE", true
 				r.Tags = map[string]string{"Team": "old"}
 				// Fresh strings per repository, as the SDK returns them.
@@ -419,7 +420,7 @@ repositories:
 
 func TestDiffReplacementShowsEveryOtherChange(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS}\n  scanOnPush: true\n  tags: {A: b}\n")
-	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+	live := liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 		r.ImageCount = ptr(0)
 		r.Tags = map[string]string{"A": "b", "X": "y"}
 	}))
@@ -439,7 +440,7 @@ func TestDiffReplacementShowsEveryOtherChange(t *testing.T) {
 func TestDiffPolicyWritesTheSpecsActionSpelling(t *testing.T) {
 	live := strings.NewReplacer("ecr:BatchGetImage", "ecr:batchgetimage", `"arn:aws:iam::210987654321:root"`, `"arn:aws:iam::210987654321:root", "111111111111"`).Replace(ecrFormattedPolicy)
 	p := Diff(mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  access: {pull: ['arn:aws:iam::123456789012:role/puller', '210987654321']}\n"),
-		liveOf(liveRepo("aa", func(r *LiveRepository) { r.Policy = ptr(live) })), DiffOptions{})
+		liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Policy = ptr(live) })), DiffOptions{})
 	c := p.Changes[0]
 	if len(c.Steps) != 1 || c.Steps[0].Operation != OpSetRepositoryPolicy {
 		t.Fatalf("steps = %+v, want one SetRepositoryPolicy (the live policy has an extra principal)", c.Steps)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/golden"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 )
@@ -50,7 +51,7 @@ func goldenOptions() DiffOptions {
 
 func goldenLive() *Live {
 	return liveOf(
-		liveRepo("drifted", func(r *LiveRepository) {
+		liveRepo("drifted", func(r *ecrapi.Repository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.Tags = map[string]string{"Team": "platform", "Owner": "mobile", "CostCentre": "42", "aws:ecr:managed": "x"}
 			r.Lifecycle = ptr(cheapPolicy)
@@ -65,16 +66,16 @@ func goldenLive() *Live {
 			r.Images = append(r.Images, lifecycle.Image{Digest: "sha256:" + strings.Repeat("f", 64), SizeBytes: 50 << 20, PushedAt: goldenNow.Add(-20 * time.Hour)})
 			r.ImagesRead = true
 		}),
-		liveRepo("re-encrypted", func(r *LiveRepository) {
+		liveRepo("re-encrypted", func(r *ecrapi.Repository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.ScanOnPush = true
-			r.ImageCount, r.ImagesSHA256 = ptr(12), ImagesFingerprint([]string{"sha256:golden"})
+			r.ImageCount, r.ImagesSHA256 = ptr(12), ecrapi.ImagesFingerprint([]string{"sha256:golden"})
 			r.Tags = map[string]string{"Team": "platform"}
 		}),
-		liveRepo("retired", func(r *LiveRepository) {
-			r.ImageCount, r.ImagesSHA256 = ptr(3), ImagesFingerprint([]string{"sha256:retired"})
+		liveRepo("retired", func(r *ecrapi.Repository) {
+			r.ImageCount, r.ImagesSHA256 = ptr(3), ecrapi.ImagesFingerprint([]string{"sha256:retired"})
 		}),
-		liveRepo("in-sync", func(r *LiveRepository) {
+		liveRepo("in-sync", func(r *ecrapi.Repository) {
 			r.ImageTagMutability = "IMMUTABLE"
 			r.ScanOnPush = true
 			r.Tags = map[string]string{"Team": "platform"}
@@ -111,7 +112,7 @@ func TestGoldenPlan(t *testing.T) {
 
 func TestGoldenNoChanges(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: in-sync\n  scanOnPush: true\n")
-	p := Diff(f, liveOf(liveRepo("in-sync", func(r *LiveRepository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
+	p := Diff(f, liveOf(liveRepo("in-sync", func(r *ecrapi.Repository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
 	var text bytes.Buffer
 	if err := RenderText(&text, p, false); err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ const absentOld = "version: 1\nrepositories:\n- name: old\n  state: absent\n"
 func TestSavedDeleteRefusedWhenImagesWereSwapped(t *testing.T) {
 	fake, planNow := registryWithImages(t, absentOld)
 	saved := planNow()
-	if c := saved.Changes[0]; !c.Is(Delete) || c.ImagesSHA256 != ImagesFingerprint([]string{digestOf('1'), digestOf('2')}) ||
+	if c := saved.Changes[0]; !c.Is(Delete) || c.ImagesSHA256 != ecrapi.ImagesFingerprint([]string{digestOf('1'), digestOf('2')}) ||
 		c.Steps[0].ExpectedImagesSHA256 != c.ImagesSHA256 {
 		t.Fatalf("the delete does not record the images it destroys: %+v", c)
 	}
@@ -121,7 +121,7 @@ func TestSavedLifecycleChangeRefusedWhenImagesChanged(t *testing.T) {
 	}
 	saved := planNow()
 	im := saved.Changes[0].LifecycleImpact
-	if im == nil || im.ImagesSHA256 != ImagesFingerprint([]string{digestOf('1'), digestOf('2')}) {
+	if im == nil || im.ImagesSHA256 != ecrapi.ImagesFingerprint([]string{digestOf('1'), digestOf('2')}) {
 		t.Fatalf("the estimate does not record its images: %+v", im)
 	}
 	if err := CheckSaved(saved, planNow()); err != nil {

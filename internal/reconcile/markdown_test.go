@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/golden"
 )
 
@@ -58,7 +59,7 @@ func TestGoldenMarkdownPlan(t *testing.T) {
 
 func TestGoldenMarkdownNoChanges(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: in-sync\n  scanOnPush: true\n")
-	p := Diff(f, liveOf(liveRepo("in-sync", func(r *LiveRepository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
+	p := Diff(f, liveOf(liveRepo("in-sync", func(r *ecrapi.Repository) { r.ScanOnPush = true }), liveRepo("other", nil)), DiffOptions{})
 	md := renderMarkdown(t, p)
 	golden.Check(t, "markdown-no-changes.md", []byte(md))
 	if strings.Contains(md, "| Repository |") {
@@ -68,7 +69,7 @@ func TestGoldenMarkdownNoChanges(t *testing.T) {
 
 func TestMarkdownWarningsAreEscaped(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  encryption: {type: KMS, kmsKey: alias/ecr}\n")
-	live := liveOf(liveRepo("aa", func(r *LiveRepository) {
+	live := liveOf(liveRepo("aa", func(r *ecrapi.Repository) {
 		r.EncryptionType = "KMS"
 		r.KMSKey = "arn:aws:kms:us-west-2:123456789012:key/x"
 	}))
@@ -105,7 +106,7 @@ func TestMarkdownCodeSpans(t *testing.T) {
 
 func TestMarkdownTagValueWithPipeStaysInItsCell(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  tags: {Owner: a-b}\n")
-	p := Diff(f, liveOf(liveRepo("aa", func(r *LiveRepository) { r.Tags = map[string]string{"Owner": "x|y"} })), DiffOptions{})
+	p := Diff(f, liveOf(liveRepo("aa", func(r *ecrapi.Repository) { r.Tags = map[string]string{"Owner": "x|y"} })), DiffOptions{})
 	md := renderMarkdown(t, p)
 	if !strings.Contains(md, "| `tags.Owner` | `\"x\\|y\"` | `\"a-b\"` |\n") {
 		t.Fatalf("tag row not escaped:\n%s", md)

@@ -343,7 +343,7 @@ func TestLifecycleBlockCountsOnlyWhatTheChangeDestroys(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	keepOne := `{"rules":[{"rulePriority":1,"description":"old words","selection":{"tagStatus":"tagged","tagPrefixList":["v1"],"countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`
 	live := func(policy string) *Live {
-		return liveOf(liveRepo("app", func(r *LiveRepository) {
+		return liveOf(liveRepo("app", func(r *ecrapi.Repository) {
 			r.Lifecycle = ptr(policy)
 			r.ImagesRead = true
 			for i := range 3 {
@@ -414,7 +414,7 @@ repositories:
 	for i := range 5 {
 		digests = append(digests, fmt.Sprintf("sha256:%064d", i))
 	}
-	want := LifecycleImpact{EvaluatedAt: now, Images: 6, ImagesSHA256: ImagesFingerprint(digests), Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
+	want := LifecycleImpact{EvaluatedAt: now, Images: 6, ImagesSHA256: ecrapi.ImagesFingerprint(digests), Bytes: 5*(100<<20) + 1<<30, ExpireNow: 4, ExpireNowBytes: 3*(100<<20) + 1<<30,
 		PricePerGBMonthUSD: 0.10, MonthlySavingNowUSD: 0.13,
 		// The untagged image expires under the current policy too: not new.
 		NewlyExpired: 3, NewlyExpiredNow: 3, NewlyExpiredBytes: 3 * (100 << 20)}

@@ -243,19 +243,19 @@ func CheckRestore(ctx context.Context, client ecrapi.ECR, rf *RestoreFile, overw
 	case len(out.Repositories) != 1:
 		return nil, fmt.Errorf("DescribeRepositories for %q returned %d repositories", name, len(out.Repositories))
 	}
-	lr := fromSDK(out.Repositories[0])
+	lr := ecrapi.RepositoryFromSDK(out.Repositories[0])
 	rp.Exists, rp.ARN = true, lr.ARN
 	create := rf.Steps[0]
 	if e := create.Encryption; e != nil && !encryptionMatches(e, lr) {
 		return nil, fmt.Errorf("repository %q exists with encryption %s, but the restore file recreates it with %s: it is not the repository the file restores, and encryption cannot change in place. Nothing was changed. If the replacement's delete never happened, the old repository is intact and the file is not needed: delete it and run `ecrctl plan`", name, describeEncryption(lr.EncryptionType, lr.KMSKey), describeEncryption(e.Type, e.KMSKey))
 	}
-	if err := readTags(ctx, client, lr); err != nil {
+	if err := ecrapi.ReadTags(ctx, client, lr); err != nil {
 		return nil, err
 	}
-	if err := readLifecycle(ctx, client, lr); err != nil {
+	if err := ecrapi.ReadLifecycle(ctx, client, lr); err != nil {
 		return nil, err
 	}
-	if err := readPolicy(ctx, client, lr); err != nil {
+	if err := ecrapi.ReadPolicy(ctx, client, lr); err != nil {
 		return nil, err
 	}
 	rp.compare(lr, overwrite)
@@ -266,7 +266,7 @@ func CheckRestore(ctx context.Context, client ecrapi.ECR, rf *RestoreFile, overw
 }
 
 // compare decides, setting by setting, what an existing repository needs.
-func (rp *RestorePlan) compare(lr *LiveRepository, overwrite bool) {
+func (rp *RestorePlan) compare(lr *ecrapi.Repository, overwrite bool) {
 	create := rp.File.Steps[0]
 	setting := func(what string, same, absent bool, fix Step) {
 		switch {

@@ -7,13 +7,15 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 )
 
 func TestCheckSaved(t *testing.T) {
 	f := mustSpec(t, "version: 1\nrepositories:\n- name: aa\n  scanOnPush: true\n- name: bb\n  state: absent\n")
 	live := func() *Live {
-		return liveOf(liveRepo("aa", nil), liveRepo("bb", func(r *LiveRepository) {
-			r.ImageCount, r.ImagesSHA256 = ptr(2), ImagesFingerprint([]string{"sha256:keep1", "sha256:keep2"})
+		return liveOf(liveRepo("aa", nil), liveRepo("bb", func(r *ecrapi.Repository) {
+			r.ImageCount, r.ImagesSHA256 = ptr(2), ecrapi.ImagesFingerprint([]string{"sha256:keep1", "sha256:keep2"})
 		}), liveRepo("legacy", nil))
 	}
 	fresh := Diff(f, live(), DiffOptions{AllowDeleteImages: true})
@@ -31,7 +33,7 @@ func TestCheckSaved(t *testing.T) {
 		{"other account", func(p *Plan) { p.RegistryID = "999999999999" }, "made for account 999999999999, but these credentials reach account 123456789012"},
 		{"no account recorded", func(p *Plan) { p.RegistryID = "" }, "does not record the AWS account it was made for"},
 		{"other images behind the delete", func(p *Plan) {
-			p.Changes[1].ImagesSHA256 = ImagesFingerprint([]string{"sha256:keep2", "sha256:new-important"})
+			p.Changes[1].ImagesSHA256 = ecrapi.ImagesFingerprint([]string{"sha256:keep2", "sha256:new-important"})
 		}, `repository "bb" holds other images than the plan showed (2 images then, 2 images now`},
 		{"a delete that does not record its images", func(p *Plan) { p.Changes[1].ImagesSHA256 = "" }, "repository.bb: it does not record which images the delete destroys"},
 		{"a delete of an unmanaged repository added", func(p *Plan) {

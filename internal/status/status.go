@@ -21,7 +21,6 @@ import (
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
-	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -40,7 +39,7 @@ var _ API = (*ecr.Client)(nil)
 const FormatVersion = "1"
 
 // pageSize is the largest page DescribeImageScanFindings (and
-// DescribeImages, which reconcile.EachImage pages) allow: the fewest calls.
+// DescribeImages, which ecrapi.EachImage pages) allow: the fewest calls.
 const pageSize = 1000
 
 // Options tune Collect.
@@ -170,7 +169,7 @@ type Totals struct {
 //     DescribeRegistry once, only when the spec's account guard is set and
 //     the registry holds no repository;
 //   - per existing repository: DescribeImages, one per 1000 images
-//     (archived ones included: reconcile.EachImage lists every status);
+//     (archived ones included: ecrapi.EachImage lists every status);
 //     GetLifecyclePolicy once, unless the spec sets `lifecyclePolicy: none`;
 //     with Findings and at least one image, DescribeImageScanFindings for the
 //     newest image, one per 1000 findings;
@@ -181,11 +180,11 @@ func Collect(ctx context.Context, c API, s *spec.File, opt Options) (*Report, er
 		return nil, err
 	}
 	rep := &Report{FormatVersion: FormatVersion, Region: opt.Region, Spec: s.Path, Findings: opt.Findings, Repositories: make([]Repository, len(desired))}
-	listed, registryID, err := reconcile.ListRepositories(ctx, c)
+	listed, registryID, err := ecrapi.ListRepositories(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if rep.RegistryID, err = reconcile.CheckAccount(ctx, c, s, registryID); err != nil {
+	if rep.RegistryID, err = ecrapi.CheckAccount(ctx, c, s.Account, s.Path, registryID); err != nil {
 		return nil, err
 	}
 	inSpec := map[string]bool{}
@@ -313,7 +312,7 @@ func quoteList(names []string) string {
 func readImages(ctx context.Context, c API, r *Repository, findings bool, pr *progress) error {
 	var newest *types.ImageDetail
 	seen, unreported := 0, 0
-	err := reconcile.EachImage(ctx, c, r.Name, "listing images of", func(d types.ImageDetail) {
+	err := ecrapi.EachImage(ctx, c, r.Name, "listing images of", func(d types.ImageDetail) {
 		seen++
 		if active(d) {
 			r.Images.Total++
@@ -333,6 +332,7 @@ func readImages(ctx context.Context, c API, r *Repository, findings bool, pr *pr
 			unreported = 0
 		}
 	})
+
 	if isNotFound(err) {
 		r.vanished[0] = true
 		return nil
@@ -353,7 +353,7 @@ func readImages(ctx context.Context, c API, r *Repository, findings bool, pr *pr
 	return nil
 }
 
-// active reports whether an image is in standard storage: reconcile.EachImage
+// active reports whether an image is in standard storage: ecrapi.EachImage
 // lists archived (and reactivating) images too, which status leaves out as a
 // DescribeImages without an imageStatus filter does. An image without a
 // status (moto) is active.
