@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -73,13 +72,7 @@ func runLogin(ctx context.Context, f *factory, g *globalOptions, o *loginOptions
 	if err != nil {
 		return err
 	}
-	// The factory's client type is ecrapi.ECR, which plan and apply
-	// need; login needs one more method of the full SDK client.
-	api, ok := client.(registryauth.TokenAPI)
-	if !ok {
-		return fmt.Errorf("the ECR client (%T) cannot get authorization tokens: it has no GetAuthorizationToken method; login needs the full ECR client (*ecr.Client from the AWS SDK)", client)
-	}
-	creds, err := registryauth.Get(ctx, api)
+	creds, err := registryauth.Get(ctx, client)
 	if err != nil {
 		return err
 	}

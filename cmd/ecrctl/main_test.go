@@ -64,7 +64,7 @@ func (h *harness) run(stdin string, tty bool, args ...string) (int, string, stri
 // runIO executes ecrctl with args on the given streams and returns the exit code.
 func (h *harness) runIO(io *IOStreams, args ...string) int {
 	h.t.Helper()
-	f := &factory{IO: io, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
+	f := &factory{IO: io, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
 		h.connected++
 		region := o.Region
 		if region == "" {

@@ -215,7 +215,7 @@ func specRelativeTo(specPath, planPath string) string {
 // --aws-preview to reuse.
 type computed struct {
 	Plan   *reconcile.Plan
-	Client ecrapi.ECR
+	Client ecrapi.API
 	Live   *reconcile.Live
 }
 

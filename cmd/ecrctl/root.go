@@ -14,7 +14,9 @@ import (
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
+	"github.com/ecrctl/ecrctl/internal/registryauth"
 	"github.com/ecrctl/ecrctl/internal/spec"
+	"github.com/ecrctl/ecrctl/internal/status"
 )
 
 // Exit codes, the whole documented set.
@@ -53,7 +55,7 @@ const requestTimeoutEnv = "ECRCTL_REQUEST_TIMEOUT"
 // --help and validate never load AWS credentials.
 type factory struct {
 	IO     *IOStreams
-	NewECR func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error)
+	NewECR func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error)
 	// Guard keeps the process alive while a replacement must not stop
 	// (main's signal handling); nil in tests that need none.
 	Guard reconcile.Guard
@@ -61,10 +63,17 @@ type factory struct {
 	ReadBuildInfo func() (*debug.BuildInfo, bool)
 }
 
+// The factory's one client type serves every verb's narrower interface;
+// the compiler checks it, so no verb asserts the client's type at run time.
+var (
+	_ status.API            = ecrapi.API(nil)
+	_ registryauth.TokenAPI = ecrapi.API(nil)
+)
+
 func defaultFactory() *factory {
 	return &factory{
 		IO: systemIO(),
-		NewECR: func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
+		NewECR: func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
 			c, region, err := ecrapi.NewClient(ctx, o)
 			if err != nil {
 				return nil, "", err
@@ -203,7 +212,7 @@ func loadSpec(ctx context.Context, f *factory, path string) (*spec.File, error) 
 
 // connect resolves the region (flag, then spec, then the SDK's chain) and
 // builds the client. A flag that contradicts the spec is an error.
-func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (ecrapi.ECR, string, error) {
+func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (ecrapi.API, string, error) {
 	region := g.Region
 	if region != "" && s.Region != "" && region != s.Region {
 		return nil, "", fmt.Errorf("--region %s contradicts region %s in %s; drop the flag or change the spec", region, s.Region, s.Path)

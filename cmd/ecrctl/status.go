@@ -98,12 +98,6 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if err != nil {
 		return err
 	}
-	// The factory's client type is ecrapi.ECR, which plan and apply
-	// need; status needs one more method of the full SDK client.
-	api, ok := client.(status.API)
-	if !ok {
-		return fmt.Errorf("the ECR client (%T) cannot describe image scan findings: it has no DescribeImageScanFindings method; status needs the full ECR client (*ecr.Client from the AWS SDK)", client)
-	}
 	opt := status.Options{
 		Region: region, Only: o.Repositories, Parallelism: g.Parallelism,
 		Findings: o.Findings, PricePerGBMonth: o.PricePerGBMonth,
@@ -113,7 +107,7 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 		line = &progressLine{line: l, start: time.Now(), delay: statusProgressDelay}
 		opt.Progress = line.update
 	}
-	rep, err := status.Collect(ctx, api, s, opt)
+	rep, err := status.Collect(ctx, client, s, opt)
 	line.clear()
 	if err != nil {
 		return err

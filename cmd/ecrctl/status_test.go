@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
-	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/status"
 )
@@ -201,32 +199,5 @@ func TestStatusAndLoginHelp(t *testing.T) {
 	}
 	if h.connected != 0 {
 		t.Fatal("--help built a client")
-	}
-}
-
-// plainClient has only the methods of ecrapi.ECR, like a client
-// wrapper written for plan and apply.
-type plainClient struct{ ecrapi.ECR }
-
-func TestStatusAndLoginNeedTheFullClient(t *testing.T) {
-	h := statusHarness(t)
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"status"}, "cannot describe image scan findings"},
-		{[]string{"login", "--print"}, "cannot get authorization tokens"},
-	} {
-		io, out, errOut := testIO("", false)
-		f := &factory{IO: io, NewECR: func(context.Context, ecrapi.ClientOptions) (ecrapi.ECR, string, error) {
-			return plainClient{h.fake}, "us-west-2", nil
-		}}
-		code := run(context.Background(), f, append(tc.args, "-f", filepath.Join(h.dir, "registry.yaml")))
-		if code != exitError || out.Len() != 0 || !strings.Contains(errOut.String(), tc.want) {
-			t.Errorf("%v = %d, stdout %q, stderr %q", tc.args, code, out.String(), errOut.String())
-		}
-	}
-	if len(h.fake.Calls()) != 0 {
-		t.Errorf("calls through a client without the needed methods: %v", h.fake.Calls())
 	}
 }

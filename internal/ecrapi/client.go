@@ -47,7 +47,7 @@ func (c *Client) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optF
 }
 
 var (
-	_ ECR         = (*Client)(nil)
+	_ API         = (*Client)(nil)
 	_ KeyResolver = (*Client)(nil)
 	_ PreviewAPI  = (*Client)(nil)
 )

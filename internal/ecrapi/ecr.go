@@ -13,6 +13,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
+// API is every call any ecrctl command makes: what the command factory
+// returns, so no command has to ask at run time whether its client can do
+// more than another command's. Each package still names the narrower
+// interface it uses (status.API, registryauth.TokenAPI, ECR, Reader).
+type API interface {
+	ECR
+	PreviewAPI
+	KeyResolver
+	DescribeImageScanFindings(context.Context, *ecr.DescribeImageScanFindingsInput, ...func(*ecr.Options)) (*ecr.DescribeImageScanFindingsOutput, error)
+	GetAuthorizationToken(context.Context, *ecr.GetAuthorizationTokenInput, ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error)
+}
+
 // ECR is the part of the ECR client that plan and apply use, with the SDK's
 // exact signatures so that *ecr.Client and the in-memory fake both satisfy it.
 type ECR interface {

@@ -26,6 +26,12 @@ type Live struct {
 	Repos      map[string]*ecrapi.Repository
 }
 
+// ReadAPI is what Read calls: ECR's reads, and KMS to resolve key aliases.
+type ReadAPI interface {
+	ecrapi.Reader
+	ecrapi.KeyResolver
+}
+
 // ReadOptions tune the live read.
 type ReadOptions struct {
 	Region      string
@@ -109,7 +115,7 @@ func (c *counter) report() {
 // policy each cost one call per repository. Image counts are read only where
 // the plan would destroy images. It fails before any write can happen when
 // the account guard does not match.
-func Read(ctx context.Context, client ecrapi.ECR, f *spec.File, opt ReadOptions) (*Live, error) {
+func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*Live, error) {
 	repos, registryID, err := ecrapi.ListRepositories(ctx, client)
 	if err != nil {
 		return nil, err
@@ -200,11 +206,7 @@ func Read(ctx context.Context, client ecrapi.ECR, f *spec.File, opt ReadOptions)
 // per alias, where the alias could matter: a repository with that alias whose
 // live key is not written the same way. Without a resolver (an emulator, a
 // test) or without kms:DescribeKey, aliases stay unresolved and Diff warns.
-func resolveAliases(ctx context.Context, client ecrapi.ECR, f *spec.File, live *Live) error {
-	kr, ok := client.(ecrapi.KeyResolver)
-	if !ok {
-		return nil
-	}
+func resolveAliases(ctx context.Context, kr ecrapi.KeyResolver, f *spec.File, live *Live) error {
 	resolved := map[string]string{}
 	for _, d := range f.Repositories {
 		lr := live.Repos[d.Name]
@@ -232,7 +234,7 @@ func resolveAliases(ctx context.Context, client ecrapi.ECR, f *spec.File, live *
 // describeRegistry asks ECR which account the credentials reach. Without
 // ecr:DescribeRegistry the id stays "": the plan says so in a warning, and
 // such a plan can be neither saved nor applied from a file.
-func describeRegistry(ctx context.Context, client ecrapi.ECR) (string, error) {
+func describeRegistry(ctx context.Context, client ecrapi.Reader) (string, error) {
 	out, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
 	switch {
 	case err == nil:
@@ -251,7 +253,7 @@ func isAccessDenied(err error) bool {
 	return false
 }
 
-func countImages(ctx context.Context, c ecrapi.ECR, lr *ecrapi.Repository) error {
+func countImages(ctx context.Context, c ecrapi.Reader, lr *ecrapi.Repository) error {
 	set, err := ecrapi.ReadImageSet(ctx, c, lr.Name)
 	if err != nil {
 		return err

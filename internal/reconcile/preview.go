@@ -28,6 +28,8 @@ type PreviewCheck struct {
 	Note          string   `json:"note,omitempty"`
 	Compared      int      `json:"compared"`
 	Disagreements []string `json:"disagreements,omitempty"`
+	// unsupported: the endpoint lacks the preview operation altogether.
+	unsupported bool
 }
 
 // PreviewOptions bound the wait for the asynchronous preview.
@@ -39,11 +41,7 @@ type PreviewOptions struct {
 // CrossCheckPreview asks ECR to preview policyText on repo and compares, per
 // image, the action and rule with the local decisions. An endpoint without
 // the preview (an emulator) yields Status "unavailable", not an error.
-func CrossCheckPreview(ctx context.Context, c ecrapi.ECR, repo, policyText string, local []lifecycle.Decision, opt PreviewOptions) (*PreviewCheck, error) {
-	pc, ok := c.(ecrapi.PreviewAPI)
-	if !ok {
-		return &PreviewCheck{Status: "unavailable", Note: "this ECR client has no lifecycle policy preview"}, nil
-	}
+func CrossCheckPreview(ctx context.Context, pc ecrapi.PreviewAPI, repo, policyText string, local []lifecycle.Decision, opt PreviewOptions) (*PreviewCheck, error) {
 	// One attempt: an endpoint that lacks the operation answers 5xx, and
 	// retrying that only delays the plan.
 	once := func(o *ecr.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) }
@@ -53,7 +51,7 @@ func CrossCheckPreview(ctx context.Context, c ecrapi.ECR, repo, policyText strin
 			return nil, ctx.Err()
 		}
 		if unsupported(err) {
-			return &PreviewCheck{Status: "unavailable", Note: fmt.Sprintf("the endpoint does not implement StartLifecyclePolicyPreview (%s); local evaluation only", shortErr(err))}, nil
+			return &PreviewCheck{Status: "unavailable", Note: fmt.Sprintf("the endpoint does not implement StartLifecyclePolicyPreview (%s); local evaluation only", shortErr(err)), unsupported: true}, nil
 		}
 		return nil, &ecrapi.OpError{Repository: repo, Operation: "StartLifecyclePolicyPreview", Doing: "previewing the lifecycle policy of", Err: err}
 	}
@@ -162,7 +160,7 @@ func shortErr(err error) string {
 // change whose impact was estimated, and records the outcome on the change.
 // Repositories are previewed one after another: ECR runs one preview per
 // repository and the calls are few.
-func AddPreviewChecks(ctx context.Context, c ecrapi.ECR, f *spec.File, live *Live, p *Plan, opt PreviewOptions) error {
+func AddPreviewChecks(ctx context.Context, c ecrapi.PreviewAPI, f *spec.File, live *Live, p *Plan, opt PreviewOptions) error {
 	desired := map[string]*spec.Repository{}
 	for i := range f.Repositories {
 		desired[f.Repositories[i].Name] = &f.Repositories[i]
@@ -183,7 +181,7 @@ func AddPreviewChecks(ctx context.Context, c ecrapi.ECR, f *spec.File, live *Liv
 		if check.Status == "unavailable" {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("repository %q: AWS lifecycle preview unavailable: %s", rc.Name, check.Note))
 			// One unavailable endpoint is unavailable for every repository.
-			if strings.Contains(check.Note, "does not implement") {
+			if check.unsupported {
 				return nil
 			}
 		}

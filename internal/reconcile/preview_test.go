@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
 )
@@ -97,5 +98,32 @@ func TestCrossCheckPreview(t *testing.T) {
 	pc, err = CrossCheckPreview(context.Background(), ecrfake.New(), "app", cheapPolicy, local, opt)
 	if err != nil || pc.Status != "unavailable" {
 		t.Fatalf("no preview: %+v, %v", pc, err)
+	}
+}
+
+// An endpoint without the preview is asked once, not once per repository:
+// the first answer says it lacks the operation (a typed outcome, not a
+// message to match), and that holds for every repository.
+func TestAddPreviewChecksStopsAtAnEndpointWithoutPreview(t *testing.T) {
+	f := mustSpec(t, "version: 1\ndefaults:\n  lifecyclePolicy: {rules: [{selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}, action: {type: expire}}]}\nrepositories:\n- name: aa\n- name: bb\n")
+	old := `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":100},"action":{"type":"expire"}}]}`
+	withImages := func(r *ecrapi.Repository) {
+		r.Lifecycle, r.ImagesRead = &old, true
+		r.Images = []lifecycle.Image{{Digest: "sha256:aaaa", PushedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	}
+	live := liveOf(liveRepo("aa", withImages), liveRepo("bb", withImages))
+	p := Diff(f, live, DiffOptions{Now: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), PricePerGBMonth: 0.10})
+	if p.Changes[0].LifecycleImpact == nil || p.Changes[1].LifecycleImpact == nil {
+		t.Fatalf("no lifecycle impact to cross-check: %+v", p.Changes)
+	}
+	fake := ecrfake.New()
+	if err := AddPreviewChecks(context.Background(), fake, f, live, p, PreviewOptions{Poll: time.Millisecond, Timeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.CallsFor("StartLifecyclePolicyPreview", ""); n != 1 {
+		t.Errorf("StartLifecyclePolicyPreview called %d times, want 1", n)
+	}
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "does not implement StartLifecyclePolicyPreview") {
+		t.Errorf("warnings = %q", p.Warnings)
 	}
 }

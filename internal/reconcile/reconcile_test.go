@@ -22,7 +22,7 @@ import (
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
-var _ ecrapi.ECR = (*ecrfake.Fake)(nil)
+var _ ecrapi.API = (*ecrfake.Fake)(nil)
 
 func seedSpec(t *testing.T) *spec.File {
 	t.Helper()
@@ -37,7 +37,7 @@ func fastApply() ApplyOptions {
 	return ApplyOptions{Parallelism: 4, ConsistencyRetries: 3, ConsistencyDelay: time.Millisecond}
 }
 
-func plan(t *testing.T, c ecrapi.ECR, f *spec.File, opt DiffOptions) *Plan {
+func plan(t *testing.T, c ReadAPI, f *spec.File, opt DiffOptions) *Plan {
 	t.Helper()
 	live, err := Read(context.Background(), c, f, ReadOptions{Region: "us-west-2", Parallelism: 4})
 	if err != nil {

@@ -28,7 +28,7 @@ import (
 // guard and image paging status shares, plus the scan findings read. The
 // SDK's exact signatures, so *ecr.Client and the in-memory fake satisfy it.
 type API interface {
-	ecrapi.ECR
+	ecrapi.Reader
 	DescribeImageScanFindings(context.Context, *ecr.DescribeImageScanFindingsInput, ...func(*ecr.Options)) (*ecr.DescribeImageScanFindingsOutput, error)
 }
 
