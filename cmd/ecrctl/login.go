@@ -11,8 +11,6 @@ import (
 
 type loginOptions struct {
 	Print bool
-	// Docker is the docker executable; "" looks "docker" up on PATH.
-	Docker string
 }
 
 func newLoginCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -60,7 +58,7 @@ func runLogin(ctx context.Context, f *factory, g *globalOptions, o *loginOptions
 		}
 	} else {
 		var err error
-		if docker, err = registryauth.FindDocker(o.Docker); err != nil {
+		if docker, err = registryauth.FindDocker(); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,7 @@
 // plane for unit tests. It models how real ECR behaves (not how the moto
 // emulator behaves): paging, typed errors, reformatted policy text, tag limits,
 // exclusion-filter validation, key ARNs for KMS encryption and the eventual
-// consistency of CreateRepository. See /work/shared/ECR-SEMANTICS.md.
+// consistency of CreateRepository. docs/ecr-behaviour.md lists the facts it models.
 // Handler serves it over HTTP with ECR's JSON protocol, for `make demo`
 // without moto and for any SDK or CLI (cmd/ecrfake-server).
 //

@@ -110,9 +110,6 @@ func (s *Server) Stop() {
 // Pid is moto's process id.
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
-// Log is what moto has printed so far.
-func (s *Server) Log() string { return s.log.String() }
-
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

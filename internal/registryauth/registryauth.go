@@ -91,11 +91,8 @@ func (c *Credentials) Print(out, log io.Writer) error {
 	return err
 }
 
-// FindDocker returns docker, or when it is "" the docker executable on PATH.
-func FindDocker(docker string) (string, error) {
-	if docker != "" {
-		return docker, nil
-	}
+// FindDocker returns the docker executable on PATH.
+func FindDocker() (string, error) {
 	p, err := exec.LookPath("docker")
 	if err != nil {
 		return "", errors.New("docker is not on PATH; install Docker or use `ecrctl login --print | ...` to pass the password to another client")

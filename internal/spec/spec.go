@@ -80,9 +80,3 @@ type LifecycleSetting struct {
 type PolicySetting struct {
 	Document iampolicy.Document
 }
-
-// Managed reports whether any attribute of the repository is managed.
-func (r Repository) Managed() bool {
-	return r.ImageTagMutability != "" || r.ScanOnPush != nil || r.Encryption != nil ||
-		r.Lifecycle != nil || r.Policy != nil || r.Tags != nil
-}

@@ -101,8 +101,8 @@ func TestLoadRegistryYAML(t *testing.T) {
 		t.Errorf("Load(registry.yaml) mismatch (-want +got):\n%s", diff)
 	}
 	for _, r := range got.Repositories {
-		if !r.Managed() || r.Absent {
-			t.Errorf("%s: Managed() = %v, Absent = %v; want managed and present", r.Name, r.Managed(), r.Absent)
+		if r.Absent {
+			t.Errorf("%s: Absent; want present", r.Name)
 		}
 		if errs := r.Lifecycle.Policy.Validate(); errs != nil {
 			t.Errorf("%s: lifecycle policy is invalid: %v", r.Name, errs)
@@ -183,9 +183,6 @@ func TestUnmanagedFieldsStayNil(t *testing.T) {
 	want := []spec.Repository{{Name: "bare", Line: 3}, {Name: "gone", Line: 4, Absent: true}}
 	if diff := cmp.Diff(want, f.Repositories); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
-	}
-	if f.Repositories[0].Managed() {
-		t.Error("a repository with no settings reports Managed()")
 	}
 }
 

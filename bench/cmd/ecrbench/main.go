@@ -578,18 +578,3 @@ func machineInfo(ctx context.Context, bin string) machine {
 	m.Kernel = kernel()
 	return m
 }
-
-func kernel() string {
-	var u syscall.Utsname
-	if err := syscall.Uname(&u); err != nil {
-		return runtime.GOOS
-	}
-	var b strings.Builder
-	for _, c := range u.Release {
-		if c == 0 {
-			break
-		}
-		b.WriteByte(byte(c))
-	}
-	return runtime.GOOS + " " + b.String()
-}
