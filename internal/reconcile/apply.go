@@ -217,7 +217,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	arn := rc.ARN
 	created := false
 	var done []string
-	a.progress("%s: %s...", rc.Address, verbing(rc))
+	a.progress("%s: %s...", rc.Address, WordsOf(rc).Progress)
 	for _, s := range rc.Steps {
 		if ctx.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
@@ -234,7 +234,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		}
 		done = append(done, s.Operation)
 	}
-	a.progress("%s: %s complete", rc.Address, verbed(rc))
+	a.progress("%s: %s complete", rc.Address, WordsOf(rc).Done)
 	return outcome{done: done}
 }
 
@@ -259,7 +259,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 	if ctx.Err() != nil {
 		return outcome{notStarted: true}
 	}
-	a.progress("%s: %s...", rc.Address, verbing(rc))
+	a.progress("%s: %s...", rc.Address, WordsOf(rc).Progress)
 	var journal *restoreJournal
 	if a.opt.RestoreDir != "" {
 		var err error
@@ -304,7 +304,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 	if err := journal.remove(); err != nil {
 		a.progress("%s: could not remove %s (%v); the replacement is complete, so the file can be deleted", rc.Address, journal.path, err)
 	}
-	a.progress("%s: %s complete", rc.Address, verbed(rc))
+	a.progress("%s: %s complete", rc.Address, WordsOf(rc).Done)
 	return outcome{done: done}
 }
 
@@ -370,30 +370,6 @@ func (a *applier) replacementFailed(rc ResourceChange, journal *restoreJournal, 
 	}
 	op.Detail = fmt.Sprintf("%s %s: %s", what, how, remaining)
 	return outcome{done: done, err: op}
-}
-
-func verbing(rc ResourceChange) string {
-	switch {
-	case rc.IsReplace():
-		return "Replacing"
-	case rc.Is(Create):
-		return "Creating"
-	case rc.Is(Delete):
-		return "Destroying"
-	}
-	return "Modifying"
-}
-
-func verbed(rc ResourceChange) string {
-	switch {
-	case rc.IsReplace():
-		return "Replacement"
-	case rc.Is(Create):
-		return "Creation"
-	case rc.Is(Delete):
-		return "Destruction"
-	}
-	return "Modification"
 }
 
 // step runs one call. Right after CreateRepository, a not-found answer means

@@ -99,32 +99,15 @@ func markdownTable(b *bytes.Buffer, p *Plan) {
 }
 
 func actionLabel(rc ResourceChange) string {
-	switch {
-	case rc.IsReplace():
-		return "`-/+` replace"
-	case rc.Is(Create):
-		return "`+` create"
-	case rc.Is(Update):
-		return "`~` update"
-	case rc.Is(Delete):
-		return "`-` destroy"
+	w := WordsOf(rc)
+	if w.Symbol == "" {
+		return w.Label
 	}
-	return "no-op"
+	return "`" + strings.TrimSpace(w.Symbol) + "` " + w.Label
 }
 
 func markdownChange(b *bytes.Buffer, rc ResourceChange) {
-	var verb string
-	switch {
-	case rc.IsReplace():
-		verb = "must be replaced"
-	case rc.Is(Create):
-		verb = "will be created"
-	case rc.Is(Update):
-		verb = "will be updated in place"
-	case rc.Is(Delete):
-		verb = "will be destroyed"
-	}
-	fmt.Fprintf(b, "\n##### %s %s\n", mdCode(rc.Name), verb)
+	fmt.Fprintf(b, "\n##### %s %s\n", mdCode(rc.Name), WordsOf(rc).Verb)
 	if rc.Reason != "" && !rc.Is(Create) {
 		fmt.Fprintf(b, "\n%s.\n", capitalise(mdText(rc.Reason)))
 	}

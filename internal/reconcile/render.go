@@ -95,18 +95,9 @@ func ImpactSentence(im *LifecycleImpact) string {
 }
 
 func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
-	var symbol, color, verb string
-	switch {
-	case rc.IsReplace():
-		symbol, color, verb = "-/+", c.red, "must be replaced"
-	case rc.Is(Create):
-		symbol, color, verb = "  +", c.green, "will be created"
-	case rc.Is(Update):
-		symbol, color, verb = "  ~", c.yellow, "will be updated in place"
-	case rc.Is(Delete):
-		symbol, color, verb = "  -", c.red, "will be destroyed"
-	}
-	fmt.Fprintf(b, "  %s# %s%s %s\n", c.bold, rc.Address, c.reset, verb)
+	w := WordsOf(rc)
+	symbol, color := w.Symbol, w.Color(c)
+	fmt.Fprintf(b, "  %s# %s%s %s\n", c.bold, rc.Address, c.reset, w.Verb)
 	if rc.Reason != "" && !rc.Is(Create) {
 		fmt.Fprintf(b, "  # (%s)\n", format.EscapeText(rc.Reason))
 	}
@@ -122,7 +113,7 @@ func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
 			}
 		}
 	}
-	fmt.Fprintf(b, "%s%s%s repository %q {", color, symbol, c.reset, rc.Name)
+	fmt.Fprintf(b, "%s%s%s %s %q {", color, symbol, c.reset, KindOf(rc).Noun, rc.Name)
 	if rc.Is(Delete) {
 		b.WriteString("}\n")
 		return
