@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -90,20 +89,18 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		return errors.New("apply -f - reads the spec from stdin, so stdin cannot answer the confirmation; review `ecrctl plan -f -` and pass --auto-approve, or pass the spec as a file")
 	}
 	var saved *reconcile.Plan
+	specFile := g.File
 	if o.PlanFile != "" {
 		var err error
 		if saved, err = reconcile.ReadPlanFile(o.PlanFile); err != nil {
 			return err
 		}
 		// A saved plan names its spec relative to the plan file; -f wins.
-		if !o.FileSet && saved.Fingerprint.SpecFile != "" {
-			g.File = saved.Fingerprint.SpecFile
-			if !filepath.IsAbs(g.File) {
-				g.File = filepath.Join(filepath.Dir(o.PlanFile), filepath.FromSlash(g.File))
-			}
+		if path := saved.SpecPath(o.PlanFile); !o.FileSet && path != "" {
+			specFile = path
 		}
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	s, err := loadSpec(ctx, f, specFile)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -150,18 +149,8 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		if p.RegistryID == "" {
 			return fmt.Errorf("not saving the plan to %s: ecrctl could not tell which AWS account it was made for (the registry holds no repositories and ecr:DescribeRegistry was denied), and a saved plan must never apply to an account nobody reviewed. Allow ecr:DescribeRegistry and run plan again", o.Out)
 		}
-		// The saved plan names its spec relative to itself, so it can be
-		// applied from any directory, or from another checkout in CI.
-		saved := *p
-		fp := *p.Fingerprint
-		fp.SpecFile = specRelativeTo(s.Path, o.Out)
-		saved.Fingerprint = &fp
-		var buf bytes.Buffer
-		if err := reconcile.RenderJSON(&buf, &saved); err != nil {
+		if err := reconcile.WritePlanFile(o.Out, p); err != nil {
 			return err
-		}
-		if err := os.WriteFile(o.Out, buf.Bytes(), 0o600); err != nil {
-			return fmt.Errorf("saving the plan: %w", err)
 		}
 		fmt.Fprintf(f.IO.ErrOut, "Saved the plan to %s; run `ecrctl apply %s` to apply exactly these changes.\n", o.Out, o.Out)
 	}
@@ -194,21 +183,6 @@ func appendMarkdown(path string, p *reconcile.Plan) error {
 		return fmt.Errorf("writing the summary file %s: %w", path, err)
 	}
 	return nil
-}
-
-// specRelativeTo returns the spec's path relative to the plan file's
-// directory, or the path unchanged when no relative path exists.
-func specRelativeTo(specPath, planPath string) string {
-	absSpec, err1 := filepath.Abs(specPath)
-	absPlanDir, err2 := filepath.Abs(filepath.Dir(planPath))
-	if err1 != nil || err2 != nil {
-		return specPath
-	}
-	rel, err := filepath.Rel(absPlanDir, absSpec)
-	if err != nil {
-		return specPath
-	}
-	return filepath.ToSlash(rel)
 }
 
 // computed is a plan with what it was computed from, for apply and

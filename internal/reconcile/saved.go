@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/ecrctl/ecrctl/internal/format"
@@ -23,6 +24,52 @@ const MaxPlanFileSize = 256 << 20
 // before reading them (and, for pipes that report no size, after reading at
 // most one byte more than the limit).
 func ReadPlanFile(path string) (*Plan, error) { return readPlanFile(path, MaxPlanFileSize) }
+
+// WritePlanFile saves p to path for `ecrctl apply PATH`. The copy names its
+// spec relative to the plan file, so it can be applied from any directory,
+// or from another checkout in CI; p itself is not changed.
+func WritePlanFile(path string, p *Plan) error {
+	saved := *p
+	fp := *p.Fingerprint
+	fp.SpecFile = specRelativeTo(fp.SpecFile, path)
+	saved.Fingerprint = &fp
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, &saved); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	return nil
+}
+
+// SpecPath is the spec a plan saved at planFile was made from: its recorded
+// path taken relative to the plan file's directory; "" when none is recorded.
+func (p *Plan) SpecPath(planFile string) string {
+	if p.Fingerprint == nil || p.Fingerprint.SpecFile == "" {
+		return ""
+	}
+	spec := filepath.FromSlash(p.Fingerprint.SpecFile)
+	if filepath.IsAbs(spec) {
+		return spec
+	}
+	return filepath.Join(filepath.Dir(planFile), spec)
+}
+
+// specRelativeTo returns the spec's path relative to the plan file's
+// directory, or the path unchanged when no relative path exists.
+func specRelativeTo(specPath, planPath string) string {
+	absSpec, err1 := filepath.Abs(specPath)
+	absPlanDir, err2 := filepath.Abs(filepath.Dir(planPath))
+	if err1 != nil || err2 != nil {
+		return specPath
+	}
+	rel, err := filepath.Rel(absPlanDir, absSpec)
+	if err != nil {
+		return specPath
+	}
+	return filepath.ToSlash(rel)
+}
 
 func readPlanFile(path string, limit int64) (*Plan, error) {
 	tooBig := func(size string) error {

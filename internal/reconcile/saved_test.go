@@ -118,3 +118,34 @@ func TestReadPlanFileRoundTrip(t *testing.T) {
 		t.Fatalf("a plan read back is not the plan written: %v", err)
 	}
 }
+
+// A saved plan names its spec relative to itself, and SpecPath finds the
+// spec again from the plan file's place; the plan in memory is unchanged.
+func TestPlanFileNamesItsSpecRelativeToItself(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "registry.yaml")
+	planPath := filepath.Join(dir, "ci", "plan.json")
+	if err := os.MkdirAll(filepath.Dir(planPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{FormatVersion: FormatVersion, RegistryID: "123456789012", Fingerprint: &Fingerprint{SpecFile: specPath, SpecSHA256: "a", LiveSHA256: "b"}}
+	if err := WritePlanFile(planPath, p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Fingerprint.SpecFile != specPath {
+		t.Errorf("WritePlanFile changed the plan in memory: %q", p.Fingerprint.SpecFile)
+	}
+	saved, err := ReadPlanFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Fingerprint.SpecFile != "../registry.yaml" {
+		t.Errorf("saved spec path = %q, want ../registry.yaml", saved.Fingerprint.SpecFile)
+	}
+	if got := filepath.Clean(saved.SpecPath(planPath)); got != specPath {
+		t.Errorf("SpecPath = %q, want %q", got, specPath)
+	}
+	if got := (&Plan{}).SpecPath(planPath); got != "" {
+		t.Errorf("SpecPath without a fingerprint = %q", got)
+	}
+}
