@@ -184,26 +184,8 @@ func confirm(ctx context.Context, f *factory) (bool, error) {
 	}
 }
 
-// notStartedShown bounds the addresses an interrupted apply lists; plan
-// shows the rest.
-const notStartedShown = 10
-
 func reportApply(f *factory, res *reconcile.Result) error {
-	for _, fl := range res.Failed {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s: %s\n", fl.Address, fl.Err)
-		if len(fl.Done) > 0 {
-			fmt.Fprintf(f.IO.ErrOut, "  (completed before the failure: %s)\n", strings.Join(fl.Done, ", "))
-		}
-	}
-	if len(res.NotStarted) > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "Interrupted: %d not started: %s\n", len(res.NotStarted), format.List(res.NotStarted, notStartedShown))
-	}
-	fmt.Fprintf(f.IO.Out, "\nApply %s! Resources: %d added, %d changed, %d destroyed.\n",
-		map[bool]string{true: "complete", false: "incomplete"}[len(res.Failed) == 0 && len(res.NotStarted) == 0],
-		res.Summary.Add, res.Summary.Change, res.Summary.Destroy)
-	if len(res.Failed) > 0 || len(res.NotStarted) > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "%d %s failed and %d did not start; run `ecrctl apply` again to converge the rest.\n",
-			len(res.Failed), format.Plural(len(res.Failed), "change", "changes"), len(res.NotStarted))
+	if !reconcile.RenderApplyResult(f.IO.Out, f.IO.ErrOut, res) {
 		return errReported
 	}
 	return nil

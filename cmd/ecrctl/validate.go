@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
-	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 func newValidateCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -42,7 +40,7 @@ Exit codes:
 				return err
 			}
 			warnings, notes := 0, 0
-			for _, w := range lintPolicies(s) {
+			for _, w := range lifecycle.LintAll(s.PoliciesInUse()) {
 				if w.Code == lifecycle.WarnPrefixOvermatch {
 					notes++
 					fmt.Fprintf(f.IO.ErrOut, "Note: %s\n", w)
@@ -65,30 +63,4 @@ Exit codes:
 	}
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat lifecycle warnings as errors (exit 1)")
 	return cmd
-}
-
-// lintPolicies lints each lifecycle policy once: named policies by name,
-// inline ones under their repository's name.
-func lintPolicies(s *spec.File) []lifecycle.Warning {
-	policies := map[string]*lifecycle.Policy{}
-	for _, r := range s.Repositories {
-		if r.Absent || r.Lifecycle == nil || r.Lifecycle.Policy == nil {
-			continue
-		}
-		name := r.Lifecycle.Name
-		if name == "" {
-			name = r.Name + " (inline)"
-		}
-		policies[name] = r.Lifecycle.Policy
-	}
-	names := make([]string, 0, len(policies))
-	for n := range policies {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []lifecycle.Warning
-	for _, n := range names {
-		out = append(out, lifecycle.Lint(n, *policies[n])...)
-	}
-	return out
 }
