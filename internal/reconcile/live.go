@@ -147,22 +147,17 @@ func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*
 		if !ok {
 			continue
 		}
-		replacing := !d.Absent && d.Encryption != nil && !encryptionMatches(d.Encryption, lr)
-		if d.Absent || replacing {
+		need := NeedsFor(&d, lr)
+		if need.ImageCount {
 			task(d.Name, func(ctx context.Context) error { return countImages(ctx, client, lr) })
 		}
-		if d.Absent {
-			continue
-		}
-		// A replacement carries unmanaged attributes over to the new
-		// repository, so it needs them all.
-		if d.Tags != nil || replacing {
+		if need.Tags {
 			task(d.Name, func(ctx context.Context) error { return ecrapi.ReadTags(ctx, client, lr) })
 		}
-		if d.Lifecycle != nil || replacing {
+		if need.Lifecycle {
 			task(d.Name, func(ctx context.Context) error { return ecrapi.ReadLifecycle(ctx, client, lr) })
 		}
-		if d.Policy != nil || replacing {
+		if need.Policy {
 			task(d.Name, func(ctx context.Context) error { return ecrapi.ReadPolicy(ctx, client, lr) })
 		}
 	}
@@ -177,13 +172,7 @@ func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*
 		df := newDiffer()
 		for _, d := range f.Repositories {
 			lr, ok := live.Repos[d.Name]
-			if !ok || d.Absent || d.Lifecycle == nil || d.Lifecycle.Policy == nil {
-				continue
-			}
-			if d.Encryption != nil && !encryptionMatches(d.Encryption, lr) {
-				continue // replaced: its images go with the old repository
-			}
-			if !df.lifecycleChanged(d.Lifecycle, lr.Lifecycle) {
+			if !ok || !df.needsImages(&d, lr) {
 				continue
 			}
 			task(d.Name, func(ctx context.Context) error {
