@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
@@ -32,15 +33,16 @@ repositories:
 `
 
 type harness struct {
-	t         *testing.T
-	fake      *ecrfake.Fake
-	dir       string
-	connected int
+	t             *testing.T
+	progressDelay time.Duration
+	fake          *ecrfake.Fake
+	dir           string
+	connected     int
 }
 
 func newHarness(t *testing.T, spec string) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: ecrfake.New(), dir: t.TempDir()}
+	h := &harness{t: t, fake: ecrfake.New(), dir: t.TempDir(), progressDelay: statusProgressDelay}
 	h.writeSpec(spec)
 	return h
 }
@@ -71,7 +73,7 @@ func (h *harness) runIO(io *IOStreams, args ...string) int {
 			region = "us-west-2"
 		}
 		return h.fake, region, nil
-	}}
+	}, ProgressDelay: h.progressDelay}
 	wd, _ := os.Getwd()
 	if err := os.Chdir(h.dir); err != nil {
 		h.t.Fatal(err)

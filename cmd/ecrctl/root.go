@@ -61,6 +61,9 @@ type factory struct {
 	Guard reconcile.Guard
 	// ReadBuildInfo is debug.ReadBuildInfo unless a test injects another.
 	ReadBuildInfo func() (*debug.BuildInfo, bool)
+	// ProgressDelay is how long status reads before it shows a progress
+	// line on a terminal, so a fast run prints none.
+	ProgressDelay time.Duration
 }
 
 // The factory's one client type serves every verb's narrower interface;
@@ -72,7 +75,8 @@ var (
 
 func defaultFactory() *factory {
 	return &factory{
-		IO: systemIO(),
+		IO:            systemIO(),
+		ProgressDelay: statusProgressDelay,
 		NewECR: func(ctx context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
 			c, region, err := ecrapi.NewClient(ctx, o)
 			if err != nil {

@@ -20,7 +20,7 @@ type statusOptions struct {
 
 // statusProgressDelay is how long status reads before it shows a progress
 // line on a terminal; tests set it to 0.
-var statusProgressDelay = 750 * time.Millisecond
+const statusProgressDelay = 750 * time.Millisecond
 
 func newStatusCmd(f *factory, g *globalOptions) *cobra.Command {
 	o := &statusOptions{}
@@ -104,7 +104,7 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	}
 	var line *progressLine
 	if l := f.IO.LiveLine(g.NoColor); l != nil {
-		line = &progressLine{line: l, start: time.Now(), delay: statusProgressDelay}
+		line = &progressLine{line: l, start: time.Now(), delay: f.ProgressDelay}
 		opt.Progress = line.update
 	}
 	rep, err := status.Collect(ctx, client, s, opt)

@@ -168,11 +168,8 @@ func TestStatusAWSErrorExits1(t *testing.T) {
 }
 
 func TestStatusProgressOnlyOnTerminal(t *testing.T) {
-	old := statusProgressDelay
-	statusProgressDelay = 0
-	t.Cleanup(func() { statusProgressDelay = old })
-
 	h := statusHarness(t)
+	h.progressDelay = 0
 	code, out, errOut := h.run("", true, "status")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, errOut)
