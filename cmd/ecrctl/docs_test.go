@@ -16,7 +16,7 @@ import (
 )
 
 // cliDocs is where the command reference lives, one page per command.
-const cliDocs = "../../docs/cli"
+var cliDocs = repoFile("docs/cli")
 
 // genCLIDocs writes one markdown page per command of the cobra tree into dir.
 func genCLIDocs(t *testing.T, dir string) {

@@ -74,11 +74,7 @@ func (h *harness) runIO(io *IOStreams, args ...string) int {
 		}
 		return h.fake, region, nil
 	}, ProgressDelay: h.progressDelay}
-	wd, _ := os.Getwd()
-	if err := os.Chdir(h.dir); err != nil {
-		h.t.Fatal(err)
-	}
-	defer func() { _ = os.Chdir(wd) }()
+	h.t.Chdir(h.dir)
 	return run(context.Background(), f, args)
 }
 
@@ -324,3 +320,16 @@ func TestInterruptAtThePromptCancels(t *testing.T) {
 }
 
 func ptrTo(s string) *string { return &s }
+
+// repoRoot is the repository root, fixed when the test binary starts (in
+// the package directory), so tests that change directory still find it.
+var repoRoot = func() string {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		panic(err)
+	}
+	return root
+}()
+
+// repoFile is a path in the repository, whatever the current directory.
+func repoFile(rel string) string { return filepath.Join(repoRoot, filepath.FromSlash(rel)) }

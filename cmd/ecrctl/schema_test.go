@@ -14,7 +14,7 @@ func TestSchemaCommand(t *testing.T) {
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	want, err := os.ReadFile("../../docs/registry.schema.json")
+	want, err := os.ReadFile(repoFile("docs/registry.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestValidateWarnsAboutTheSeedDraft(t *testing.T) {
 }
 
 func TestValidateStrictAcceptsTheCorrectedRegistry(t *testing.T) {
-	data, err := os.ReadFile("../../registry.yaml")
+	data, err := os.ReadFile(repoFile("registry.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,10 +69,7 @@ func TestMakeBuildStampsGitVersion(t *testing.T) {
 			t.Skipf("%s is not on PATH", tool)
 		}
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot
 	git := func(args ...string) string {
 		out, err := exec.Command("git", append([]string{"-C", root}, args...)...).Output()
 		if err != nil {
@@ -105,7 +102,7 @@ func TestMakeBuildStampsGitVersion(t *testing.T) {
 // whose go.mod has replace or exclude directives, and needs the module path
 // the README gives.
 func TestGoInstallable(t *testing.T) {
-	data, err := os.ReadFile("../../go.mod")
+	data, err := os.ReadFile(repoFile("go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +122,7 @@ func TestGoInstallable(t *testing.T) {
 // the README promises: every target, checksums, and the same -X names that
 // make build uses, so release archives report their tag and commit.
 func TestReleaseConfig(t *testing.T) {
-	data, err := os.ReadFile("../../.goreleaser.yaml")
+	data, err := os.ReadFile(repoFile(".goreleaser.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +151,7 @@ func TestReleaseConfig(t *testing.T) {
 	if cfg.Checksum.Algorithm != "sha256" {
 		t.Errorf("checksum algorithm %q, want sha256", cfg.Checksum.Algorithm)
 	}
-	makefile, err := os.ReadFile("../../Makefile")
+	makefile, err := os.ReadFile(repoFile("Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
