@@ -15,8 +15,9 @@ region=$(sed -n 's/^region: *//p' "$spec" | head -1)
 region=${region:-us-west-2}
 
 backend=${DEMO_BACKEND:-}
+why="DEMO_BACKEND=$backend"
 if [ -z "$backend" ]; then
-  if python3 -c 'import moto' 2>/dev/null; then backend=moto; else backend=fake; fi
+  if python3 -c 'import moto' 2>/dev/null; then backend=moto; why="python3 has moto"; else backend=fake; why="moto not found"; fi
 fi
 
 tmp=$(mktemp -d)
@@ -52,7 +53,7 @@ fake)
     sleep 0.1
   done
   [ -n "$endpoint" ] || { echo "demo: the fake ECR server did not start" >&2; cat "$tmp/log" >&2; exit 1; }
-  echo "Local ECR emulator: ecrctl's in-memory fake (ecrfake-server; moto not found) on $endpoint, account $account."
+  echo "Local ECR emulator: ecrctl's in-memory fake (ecrfake-server; $why) on $endpoint, account $account."
   ;;
 *)
   echo "demo: DEMO_BACKEND must be moto or fake, not $backend" >&2; exit 1 ;;
