@@ -321,15 +321,19 @@ func (a *applier) deletedAnyway(ctx context.Context, name string, err error) (go
 		return true, true
 	case errors.As(err, &notSent):
 		return false, true
-	case errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !isThrottle(api):
-		// ECR refused the request itself; nothing was deleted.
+	}
+	// Even a refusal is checked: after retries the SDK returns the last
+	// attempt's error, and an earlier attempt whose answer was lost (a
+	// timeout, a reset) may have deleted the repository already.
+	_, derr := a.client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+	switch {
+	case errors.As(derr, &nf):
+		return true, true
+	case derr == nil && errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !isThrottle(api):
+		// ECR refused the request and the repository is still there.
 		return false, true
 	}
 	// A timeout or a server error may come after the delete took effect.
-	_, derr := a.client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
-	if errors.As(derr, &nf) {
-		return true, true
-	}
 	return false, false
 }
 

@@ -283,6 +283,37 @@ func TestReplacementDeleteRefusedRemovesRestoreFile(t *testing.T) {
 	assertNoRestoreFiles(t, opt.RestoreDir)
 }
 
+// A delete whose first attempt took effect but whose last answer is a
+// refusal (a retry after a lost answer, then AccessDenied) has deleted the
+// repository: the replacement goes on instead of dropping its restore file.
+func TestReplacementGoesOnWhenADeleteRefusalFollowsALostAnswer(t *testing.T) {
+	fake := ecrfake.New()
+	f, p := replacePlan(t, fake)
+	lost := false
+	fake.Inject("DeleteRepository", "moving", func(ctx context.Context) error {
+		if lost {
+			return nil
+		}
+		lost = true
+		if _, err := fake.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: ptr("moving"), Force: true}); err != nil {
+			return err
+		}
+		return ecrfake.AccessDenied("DeleteRepository")
+	})
+	opt := restoreApply(t)
+	res, err := Apply(context.Background(), fake, p, opt)
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("apply: %+v %v", res, err)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Error("not converged")
+	}
+	if st, _ := fake.Repository("moving"); st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
+		t.Errorf("settings not carried over: %+v", st)
+	}
+	assertNoRestoreFiles(t, opt.RestoreDir)
+}
+
 // An unwritable directory falls back to the temporary directory; an
 // existing restore file is never overwritten.
 func TestCreateRestoreFileFallsBackAndNeverOverwrites(t *testing.T) {
