@@ -38,6 +38,7 @@ type harness struct {
 	fake          *ecrfake.Fake
 	dir           string
 	connected     int
+	opts          ecrapi.ClientOptions // the last client the command built
 }
 
 func newHarness(t *testing.T, spec string) *harness {
@@ -68,6 +69,7 @@ func (h *harness) runIO(io *IOStreams, args ...string) int {
 	h.t.Helper()
 	f := &factory{IO: io, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
 		h.connected++
+		h.opts = o
 		region := o.Region
 		if region == "" {
 			region = "us-west-2"

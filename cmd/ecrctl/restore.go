@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -70,7 +69,7 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 	if region == "" {
 		region = g.Region
 	}
-	client, _, err := f.NewECR(ctx, ecrapi.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, Parallelism: 1})
+	client, _, err := f.NewECR(ctx, g.clientOptions(region))
 	if err != nil {
 		return err
 	}

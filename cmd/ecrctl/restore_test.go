@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -103,5 +104,19 @@ func TestRestoreRegionMustMatchTheFile(t *testing.T) {
 	code, _, errOut := h.run("", false, "restore", "--region", "eu-west-1", "r.json")
 	if code != exitError || !strings.Contains(errOut, "--region eu-west-1 contradicts region us-west-2 in r.json") || h.connected != 0 {
 		t.Fatalf("exit %d, connected %d:\n%s", code, h.connected, errOut)
+	}
+}
+
+// Restore builds its client with the same global options as every verb:
+// a --request-timeout must bound its calls too.
+func TestRestoreUsesTheGlobalClientOptions(t *testing.T) {
+	h := newHarness(t, testSpec)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"","repository":"app","status":"failed","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	if err := os.WriteFile(filepath.Join(h.dir, "r.json"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.run("", false, "restore", "--request-timeout", "7s", "--max-retries", "2", "--auto-approve", "r.json")
+	if h.connected == 0 || h.opts.RequestTimeout != 7*time.Second || h.opts.MaxRetries != 2 || h.opts.Region != "us-west-2" {
+		t.Fatalf("restore built its client %d times with %+v", h.connected, h.opts)
 	}
 }

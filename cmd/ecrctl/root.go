@@ -224,5 +224,11 @@ func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (e
 	if region == "" {
 		region = s.Region
 	}
-	return f.NewECR(ctx, ecrapi.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism})
+	return f.NewECR(ctx, g.clientOptions(region))
+}
+
+// clientOptions is the one place global flags become client options, so no
+// verb can leave one out.
+func (g *globalOptions) clientOptions(region string) ecrapi.ClientOptions {
+	return ecrapi.ClientOptions{Region: region, Profile: g.Profile, EndpointURL: g.EndpointURL, MaxRetries: g.MaxRetries, RequestTimeout: g.RequestTimeout, Parallelism: g.Parallelism}
 }
