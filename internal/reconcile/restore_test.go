@@ -236,36 +236,6 @@ func TestRestoreChecksTheAccount(t *testing.T) {
 	}
 }
 
-// The answer to DeleteRepository is lost after ECR deleted the repository:
-// apply asks ECR, finds it gone, and goes on to recreate it.
-func TestReplacementGoesOnWhenTheDeleteAnswerIsLost(t *testing.T) {
-	fake := ecrfake.New()
-	f, p := replacePlan(t, fake)
-	lost := false
-	fake.Inject("DeleteRepository", "moving", func(ctx context.Context) error {
-		if lost {
-			return nil
-		}
-		lost = true
-		if _, err := fake.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: ptr("moving"), Force: true}); err != nil {
-			return err
-		}
-		return errors.New("read tcp: connection reset by peer")
-	})
-	opt := restoreApply(t)
-	res, err := Apply(context.Background(), fake, p, opt)
-	if err != nil || len(res.Failed) != 0 {
-		t.Fatalf("apply: %+v %v", res, err)
-	}
-	if plan(t, fake, f, DiffOptions{}).HasChanges {
-		t.Error("not converged")
-	}
-	if st, _ := fake.Repository("moving"); st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
-		t.Errorf("settings not carried over: %+v", st)
-	}
-	assertNoRestoreFiles(t, opt.RestoreDir)
-}
-
 // ECR refusing the delete deletes nothing: the file is removed and the error
 // is the plain one.
 func TestReplacementDeleteRefusedRemovesRestoreFile(t *testing.T) {
@@ -283,35 +253,44 @@ func TestReplacementDeleteRefusedRemovesRestoreFile(t *testing.T) {
 	assertNoRestoreFiles(t, opt.RestoreDir)
 }
 
-// A delete whose first attempt took effect but whose last answer is a
-// refusal (a retry after a lost answer, then AccessDenied) has deleted the
-// repository: the replacement goes on instead of dropping its restore file.
-func TestReplacementGoesOnWhenADeleteRefusalFollowsALostAnswer(t *testing.T) {
-	fake := ecrfake.New()
-	f, p := replacePlan(t, fake)
-	lost := false
-	fake.Inject("DeleteRepository", "moving", func(ctx context.Context) error {
-		if lost {
-			return nil
-		}
-		lost = true
-		if _, err := fake.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: ptr("moving"), Force: true}); err != nil {
-			return err
-		}
-		return ecrfake.AccessDenied("DeleteRepository")
-	})
-	opt := restoreApply(t)
-	res, err := Apply(context.Background(), fake, p, opt)
-	if err != nil || len(res.Failed) != 0 {
-		t.Fatalf("apply: %+v %v", res, err)
+// ECR deleted the repository but the answer to DeleteRepository was lost
+// (a reset), or the last attempt's answer is a refusal after an earlier
+// attempt had deleted it (an SDK retry then AccessDenied): apply asks ECR,
+// finds it gone, and goes on to recreate it instead of dropping its
+// restore file.
+func TestReplacementGoesOnWhenTheDeleteTookEffect(t *testing.T) {
+	for name, answer := range map[string]error{
+		"lost answer":               errors.New("read tcp: connection reset by peer"),
+		"refusal after lost answer": ecrfake.AccessDenied("DeleteRepository"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := ecrfake.New()
+			f, p := replacePlan(t, fake)
+			lost := false
+			fake.Inject("DeleteRepository", "moving", func(ctx context.Context) error {
+				if lost {
+					return nil
+				}
+				lost = true
+				if _, err := fake.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: ptr("moving"), Force: true}); err != nil {
+					return err
+				}
+				return answer
+			})
+			opt := restoreApply(t)
+			res, err := Apply(context.Background(), fake, p, opt)
+			if err != nil || len(res.Failed) != 0 {
+				t.Fatalf("apply: %+v %v", res, err)
+			}
+			if plan(t, fake, f, DiffOptions{}).HasChanges {
+				t.Error("not converged")
+			}
+			if st, _ := fake.Repository("moving"); st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
+				t.Errorf("settings not carried over: %+v", st)
+			}
+			assertNoRestoreFiles(t, opt.RestoreDir)
+		})
 	}
-	if plan(t, fake, f, DiffOptions{}).HasChanges {
-		t.Error("not converged")
-	}
-	if st, _ := fake.Repository("moving"); st.Tags["Team"] != "x" || st.LifecyclePolicy == nil {
-		t.Errorf("settings not carried over: %+v", st)
-	}
-	assertNoRestoreFiles(t, opt.RestoreDir)
 }
 
 // An unwritable directory falls back to the temporary directory; an
