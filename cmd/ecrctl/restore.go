@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,7 +91,7 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 	}
 	fmt.Fprintf(f.IO.Out, "Repository %q %s; restore will call:\n", name, state)
 	for _, s := range rp.Steps {
-		fmt.Fprintf(f.IO.Out, "  %s\n", describeStep(s))
+		fmt.Fprintf(f.IO.Out, "  %s\n", s.Describe())
 	}
 	if !o.AutoApprove {
 		if !f.IO.CanPrompt() {
@@ -125,39 +124,6 @@ func removeRestoreFile(f *factory, path string) {
 		return
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Removed %s: the repository is as it records.\n", path)
-}
-
-// describeStep names a call and its main argument for a person.
-func describeStep(s reconcile.Step) string {
-	var args []string
-	if s.Encryption != nil {
-		args = append(args, "encryption "+s.Encryption.Type+map[bool]string{true: " " + s.Encryption.KMSKey}[s.Encryption.KMSKey != ""])
-	}
-	if s.ImageTagMutability != "" {
-		args = append(args, "imageTagMutability "+s.ImageTagMutability)
-	}
-	if s.ScanOnPush != nil {
-		args = append(args, fmt.Sprintf("scanOnPush %t", *s.ScanOnPush))
-	}
-	for _, k := range sortedTagKeys(s.Tags) {
-		args = append(args, fmt.Sprintf("tag %s=%s", k, s.Tags[k]))
-	}
-	if s.PolicyText != "" {
-		args = append(args, s.PolicyText)
-	}
-	if len(args) == 0 {
-		return s.Operation
-	}
-	return s.Operation + ": " + strings.Join(args, ", ")
-}
-
-func sortedTagKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // warnPendingRestores names, on stderr, each restore file in the current

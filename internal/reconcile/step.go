@@ -1,6 +1,11 @@
 package reconcile
 
-import "github.com/ecrctl/ecrctl/internal/spec"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecrctl/ecrctl/internal/spec"
+)
 
 // ECR operations that apply can perform, named as in the API so a reader of a
 // plan knows which IAM action each step needs (ecr:<Operation>).
@@ -34,4 +39,29 @@ type Step struct {
 	Force                bool   `json:"force,omitempty"`
 	ExpectedImages       *int   `json:"expected_images,omitempty"`
 	ExpectedImagesSHA256 string `json:"expected_images_sha256,omitempty"`
+}
+
+// Describe names the call and its arguments for a person, as restore lists
+// the calls it is about to make.
+func (s Step) Describe() string {
+	var args []string
+	if s.Encryption != nil {
+		args = append(args, strings.TrimSpace("encryption "+s.Encryption.Type+" "+s.Encryption.KMSKey))
+	}
+	if s.ImageTagMutability != "" {
+		args = append(args, "imageTagMutability "+s.ImageTagMutability)
+	}
+	if s.ScanOnPush != nil {
+		args = append(args, fmt.Sprintf("scanOnPush %t", *s.ScanOnPush))
+	}
+	for _, k := range sortedKeys(s.Tags) {
+		args = append(args, fmt.Sprintf("tag %s=%s", k, s.Tags[k]))
+	}
+	if s.PolicyText != "" {
+		args = append(args, s.PolicyText)
+	}
+	if len(args) == 0 {
+		return s.Operation
+	}
+	return s.Operation + ": " + strings.Join(args, ", ")
 }
