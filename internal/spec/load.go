@@ -36,6 +36,7 @@ type rawFile struct {
 	Defaults          *rawSettings    `yaml:"defaults"`
 	LifecyclePolicies yaml.Node       `yaml:"lifecyclePolicies"`
 	Repositories      []rawRepository `yaml:"repositories"`
+	Registry          *rawRegistry    `yaml:"registry"`
 }
 
 type rawRepository struct {
@@ -45,9 +46,15 @@ type rawRepository struct {
 }
 
 type rawSettings struct {
+	ScanOnPush        *bool `yaml:"scanOnPush"`
+	rawCommonSettings `yaml:",inline"`
+}
+
+// rawCommonSettings are the settings a repository shares with a creation
+// template (which has no scanOnPush: registry scanning rules decide).
+type rawCommonSettings struct {
 	ImageTagMutability                 *string           `yaml:"imageTagMutability"`
 	ImageTagMutabilityExclusionFilters []string          `yaml:"imageTagMutabilityExclusionFilters"`
-	ScanOnPush                         *bool             `yaml:"scanOnPush"`
 	Encryption                         *rawEncryption    `yaml:"encryption"`
 	LifecyclePolicy                    yaml.Node         `yaml:"lifecyclePolicy"`
 	RepositoryPolicy                   yaml.Node         `yaml:"repositoryPolicy"`
@@ -535,6 +542,7 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		}
 		f.Repositories = append(f.Repositories, r)
 	}
+	f.Registry = l.registry(child(root, "registry"), raw.Registry, policies)
 	return f
 }
 

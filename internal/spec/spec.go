@@ -41,6 +41,9 @@ type File struct {
 	Repositories []Repository
 	// LifecyclePolicies are the named policies, validated, by name.
 	LifecyclePolicies map[string]*lifecycle.Policy
+	// Registry is nil when the file has no registry: section: nothing
+	// registry-level is read or written.
+	Registry *RegistrySettings
 }
 
 // Repository is the desired state of one repository after defaults are
