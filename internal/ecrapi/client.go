@@ -32,6 +32,10 @@ type ClientOptions struct {
 	// Parallelism sizes the idle connection pool, so every worker keeps its
 	// connection instead of opening a new one per call.
 	Parallelism int
+	// AssumeRole, when set, makes every call with the role's credentials,
+	// assumed with the credentials the options above select; nil = those
+	// credentials themselves.
+	AssumeRole *AssumeRoleOptions
 }
 
 // Client is the ECR client, plus the KMS client used for one thing: resolving
@@ -63,7 +67,8 @@ const DefaultRequestTimeout = 30 * time.Second
 //
 // Every HTTP attempt, to ECR, KMS and the credential endpoints (STS, SSO,
 // container, IMDS), is bounded by the request timeout, dial, headers and
-// body. The SDK's retryer retries a timed-out attempt, so a silent endpoint
+// body. With o.AssumeRole the role is assumed here, once (the credentials
+// are cached and refreshed before they expire). The SDK's retryer retries a timed-out attempt, so a silent endpoint
 // fails after MaxRetries+1 attempts.
 func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
 	timeout := o.RequestTimeout
@@ -108,6 +113,13 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, string, error) {
 	// what to do instead of surfacing from deep in the first call.
 	if err := retrieveCredentials(ctx, cfg.Credentials, credentialsDeadline(timeout, o.MaxRetries)); err != nil {
 		return nil, "", err
+	}
+	if o.AssumeRole != nil {
+		creds, err := assumeRole(ctx, cfg, o.AssumeRole, bounded, credentialsDeadline(timeout, o.MaxRetries))
+		if err != nil {
+			return nil, "", err
+		}
+		cfg.Credentials = creds
 	}
 	client := ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
 		if o.EndpointURL != "" {

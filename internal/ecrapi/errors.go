@@ -85,11 +85,18 @@ func ErrorCode(err error) string {
 }
 
 // AccountMismatchError is the account guard refusing to touch a registry.
+// Role is the assumed role whose credentials landed in the wrong account
+// ("" = the default credentials).
 type AccountMismatchError struct {
 	Want, Got, File string
+	Role            string
 }
 
 func (e *AccountMismatchError) Error() string {
+	if e.Role != "" {
+		return fmt.Sprintf("account guard: %s pins account %s, but role %s lands in account %s; nothing was read or written. Set assumeRole to a role in account %s, or change `account:`",
+			e.File, e.Want, e.Role, e.Got, e.Want)
+	}
 	return fmt.Sprintf("account guard: %s pins account %s, but the credentials reach account %s; nothing was read further or written. Use credentials for %s, or change `account:`",
 		e.File, e.Want, e.Got, e.Want)
 }
