@@ -33,6 +33,8 @@ type rawFile struct {
 	Version           *int            `yaml:"version"`
 	Region            string          `yaml:"region"`
 	Account           string          `yaml:"account"`
+	Regions           []string        `yaml:"regions"`
+	AssumeRole        yaml.Node       `yaml:"assumeRole"` // a role ARN or a mapping: see role.go
 	Defaults          *rawSettings    `yaml:"defaults"`
 	LifecyclePolicies yaml.Node       `yaml:"lifecyclePolicies"`
 	Repositories      []rawRepository `yaml:"repositories"`
@@ -78,7 +80,13 @@ var (
 // Load reads and validates a spec file. Every problem is returned at once as
 // Problems, each naming file:line and the field.
 func Load(path string) (*File, error) {
-	fail := func(msg string) (*File, error) { return nil, Problems{{File: path, Message: msg}} }
+	f, _, err := load(path)
+	return f, err
+}
+
+// load is Load that also returns where things are in the file, for LoadSet.
+func load(path string) (*File, *fileMeta, error) {
+	fail := func(msg string) (*File, *fileMeta, error) { return nil, nil, Problems{{File: path, Message: msg}} }
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -97,13 +105,18 @@ func Load(path string) (*File, error) {
 		return fail(pathErr(err))
 	}
 	defer fh.Close() //nolint:errcheck // read-only file
-	return Read(path, fh)
+	return read(path, fh)
 }
 
 // Read reads and validates a spec from r (a file, or stdin for `-f -`);
 // name is used in messages, e.g. "<stdin>".
 func Read(name string, r io.Reader) (*File, error) {
-	fail := func(msg string) (*File, error) { return nil, Problems{{File: name, Message: msg}} }
+	f, _, err := read(name, r)
+	return f, err
+}
+
+func read(name string, r io.Reader) (*File, *fileMeta, error) {
+	fail := func(msg string) (*File, *fileMeta, error) { return nil, nil, Problems{{File: name, Message: msg}} }
 	// Read at most one byte past the limit: a FIFO or device reports no
 	// size, and /dev/zero would otherwise be read until memory runs out.
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
@@ -113,7 +126,7 @@ func Read(name string, r io.Reader) (*File, error) {
 	if len(data) > MaxFileSize {
 		return fail(fmt.Sprintf("file is over the %d byte limit for a spec", MaxFileSize))
 	}
-	return Parse(name, data)
+	return parse(name, data)
 }
 
 // LoadContext is Load that gives up when ctx ends. Opening or reading a
@@ -160,6 +173,11 @@ func pathErr(err error) string {
 
 // Parse validates spec bytes; name is used in messages.
 func Parse(name string, data []byte) (*File, error) {
+	f, _, err := parse(name, data)
+	return f, err
+}
+
+func parse(name string, data []byte) (*File, *fileMeta, error) {
 	l := &loader{name: name, budget: 4*len(data) + 10000}
 	f := l.parse(data)
 	if len(l.problems) > 0 {
@@ -170,12 +188,12 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 			return a.Column < b.Column
 		})
-		return nil, l.problems
+		return nil, nil, l.problems
 	}
 	sum := sha256.Sum256(data)
 	f.SHA256 = hex.EncodeToString(sum[:])
 	f.Path = name
-	return f, nil
+	return f, &l.meta, nil
 }
 
 type loader struct {
@@ -196,6 +214,8 @@ type loader struct {
 	// budget bounds the nodes check visits (see check).
 	budget int
 	seen   map[Problem]bool
+	// meta is where things are in the file, for LoadSet's messages.
+	meta fileMeta
 	// defaultPolicy is the repository policy composed from defaults alone,
 	// shared by every repository that sets neither half itself.
 	defaultPolicy *PolicySetting
@@ -475,6 +495,8 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 	if raw.Account != "" && !accountIDRE.MatchString(raw.Account) {
 		l.add(child(root, "account"), "account", fmt.Sprintf("%q is not a 12-digit AWS account id; quote it so YAML keeps leading zeros", raw.Account))
 	}
+	l.regions(child(root, "regions"), raw.Regions, f, root)
+	l.assumeRole(child(root, "assumeRole"), f, root)
 
 	policies := l.namedPolicies(child(root, "lifecyclePolicies"))
 	f.LifecyclePolicies = policies

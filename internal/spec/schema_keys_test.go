@@ -34,19 +34,25 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 	// yaml.Node fields are interpreted by hand in load.go; these say which
 	// Go type each one is decoded into, and where that is in the schema.
 	policyType := reflect.TypeOf(lifecycle.Policy{})
+	// objectAlternative finds the mapping form of a key that takes a
+	// string or a mapping (anyOf).
+	objectAlternative := func(key string, typ reflect.Type) func(n map[string]any) (reflect.Type, map[string]any) {
+		return func(n map[string]any) (reflect.Type, map[string]any) {
+			for _, alt := range n["anyOf"].([]any) {
+				if a := resolve(alt.(map[string]any)); a["type"] == "object" {
+					return typ, a
+				}
+			}
+			t.Fatalf("%s has no object alternative", key)
+			return nil, nil
+		}
+	}
 	nodeFields := map[string]func(n map[string]any) (reflect.Type, map[string]any){
 		"lifecyclePolicies": func(n map[string]any) (reflect.Type, map[string]any) {
 			return policyType, resolve(n["additionalProperties"].(map[string]any))
 		},
-		"lifecyclePolicy": func(n map[string]any) (reflect.Type, map[string]any) {
-			for _, alt := range n["anyOf"].([]any) {
-				if a := resolve(alt.(map[string]any)); a["type"] == "object" {
-					return policyType, a
-				}
-			}
-			t.Fatal("lifecyclePolicy has no object alternative")
-			return nil, nil
-		},
+		"lifecyclePolicy":  objectAlternative("lifecyclePolicy", policyType),
+		"assumeRole":       objectAlternative("assumeRole", rawAssumeRoleType),
 		"repositoryPolicy": nil, // a free-form IAM document
 		"policy":           nil, // the registry policy, a free-form IAM document
 	}

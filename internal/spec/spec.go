@@ -37,6 +37,13 @@ type File struct {
 	Version int
 	Region  string // "" when the file leaves it to flags and the environment
 	Account string // "" when no account guard is set
+	// Regions is the regions: list (the same registry settings in each
+	// region, one registry per region); nil when the file uses region: or
+	// neither. Region and Regions are never both set.
+	Regions []string
+	// AssumeRole is the role whose credentials read and write this file's
+	// registry; nil = the default credential chain.
+	AssumeRole *AssumeRole
 	// Repositories in file order.
 	Repositories []Repository
 	// LifecyclePolicies are the named policies, validated, by name.
