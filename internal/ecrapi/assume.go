@@ -23,8 +23,14 @@ type AssumeRoleOptions struct {
 	RoleARN    string
 	ExternalID string // "" = none sent
 	// SessionName shows in CloudTrail as the last part of the assumed-role
-	// ARN; "" = DefaultSessionName().
+	// ARN; "" = DefaultSessionName(ReadOnly).
 	SessionName string
+	// ReadOnly says the run never writes to ECR (plan, status, outputs,
+	// login, import). The default session name then starts "ecrctl-read-",
+	// which a spoke role's trust policy can require of a caller that must
+	// not write (a pull request's plan), and its permission policy can deny
+	// writes to (docs/iam.md).
+	ReadOnly bool
 	// Account is the account the spec pins with `account:` ("" = none).
 	// The credentials the role returns carry their account, so a role in
 	// another account is refused before any ECR call is made.
@@ -42,11 +48,14 @@ var sessionNameEnv = []struct{ prefix, key string }{
 	{"cb-", "CODEBUILD_BUILD_NUMBER"}, // AWS CodeBuild
 }
 
-// DefaultSessionName is "ecrctl-" plus what identifies the actor in
-// CloudTrail: the CI run (GitHub Actions run id and attempt, GitLab job id,
-// CodeBuild build number) or else the local user name. The SDK's own default
-// (a timestamp) says nothing about who made a change.
-func DefaultSessionName() string { return defaultSessionName(os.Getenv, currentUser) }
+// DefaultSessionName is "ecrctl-" ("ecrctl-read-" for a run that never
+// writes) plus what identifies the actor in CloudTrail: the CI run (GitHub
+// Actions run id and attempt, GitLab job id, CodeBuild build number) or else
+// the local user name. The SDK's own default (a timestamp) says nothing
+// about who made a change.
+func DefaultSessionName(readOnly bool) string {
+	return defaultSessionName(readOnly, os.Getenv, currentUser)
+}
 
 func currentUser() string {
 	if u, err := user.Current(); err == nil {
@@ -55,7 +64,7 @@ func currentUser() string {
 	return ""
 }
 
-func defaultSessionName(getenv func(string) string, username func() string) string {
+func defaultSessionName(readOnly bool, getenv func(string) string, username func() string) string {
 	suffix := ""
 	for _, e := range sessionNameEnv {
 		if v := getenv(e.key); v != "" {
@@ -70,16 +79,19 @@ func defaultSessionName(getenv func(string) string, username func() string) stri
 		suffix = username()
 	}
 	name := "ecrctl"
-	if s := sanitizeSessionName(suffix); s != "" {
+	if readOnly {
+		name = "ecrctl-read"
+	}
+	if s := sanitizeSessionName(suffix, 64-len(name)-1); s != "" {
 		name += "-" + s
 	}
 	return name
 }
 
 // sanitizeSessionName keeps what STS accepts in a session name ([\w+=,.@-],
-// 64 characters in all with the "ecrctl-" prefix); a Windows user name
+// 64 characters in all), at most limit of them; a Windows user name
 // DOMAIN\user becomes DOMAIN.user.
-func sanitizeSessionName(s string) string {
+func sanitizeSessionName(s string, limit int) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -90,8 +102,8 @@ func sanitizeSessionName(s string) string {
 		}
 	}
 	out := b.String()
-	if len(out) > 64-len("ecrctl-") {
-		out = out[:64-len("ecrctl-")]
+	if len(out) > limit {
+		out = out[:limit]
 	}
 	return out
 }
@@ -137,7 +149,7 @@ func assumeRole(ctx context.Context, cfg aws.Config, o *AssumeRoleOptions, httpC
 	stsClient := sts.NewFromConfig(cfg, func(so *sts.Options) { so.HTTPClient = httpClient })
 	session := o.SessionName
 	if session == "" {
-		session = DefaultSessionName()
+		session = DefaultSessionName(o.ReadOnly)
 	}
 	provider := stscreds.NewAssumeRoleProvider(stsClient, o.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
 		ao.RoleSessionName = session

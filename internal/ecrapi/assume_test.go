@@ -135,12 +135,12 @@ func TestAssumeRoleDefaults(t *testing.T) {
 	t.Setenv("GITHUB_RUN_ID", "42")
 	t.Setenv("GITHUB_RUN_ATTEMPT", "3")
 	if _, _, err := NewClient(context.Background(), ClientOptions{Region: "us-west-2", EndpointURL: endpoint, Parallelism: 1,
-		AssumeRole: &AssumeRoleOptions{RoleARN: testRole}}); err != nil {
+		AssumeRole: &AssumeRoleOptions{RoleARN: testRole, ReadOnly: true}}); err != nil {
 		t.Fatal(err)
 	}
 	assumes, _ := fake.seen()
-	if got := assumes[0].Get("RoleSessionName"); got != "ecrctl-gh-42-3" {
-		t.Errorf("RoleSessionName = %q, want ecrctl-gh-42-3", got)
+	if got := assumes[0].Get("RoleSessionName"); got != "ecrctl-read-gh-42-3" {
+		t.Errorf("RoleSessionName = %q, want ecrctl-read-gh-42-3", got)
 	}
 	if _, sent := assumes[0]["ExternalId"]; sent {
 		t.Errorf("ExternalId sent without one configured: %v", assumes[0])
@@ -223,22 +223,27 @@ func TestAssumeRoleSilentSTSTimesOut(t *testing.T) {
 
 func TestDefaultSessionName(t *testing.T) {
 	tests := []struct {
-		env  map[string]string
-		user string
-		want string
+		readOnly bool
+		env      map[string]string
+		user     string
+		want     string
 	}{
-		{map[string]string{"GITHUB_RUN_ID": "123", "GITHUB_RUN_ATTEMPT": "2"}, "runner", "ecrctl-gh-123-2"},
-		{map[string]string{"CI_JOB_ID": "77"}, "root", "ecrctl-gl-77"},
-		{map[string]string{"CODEBUILD_BUILD_NUMBER": "9"}, "", "ecrctl-cb-9"},
-		{nil, "alice", "ecrctl-alice"},
-		{nil, `CORP\bob smith`, "ecrctl-CORP.bob.smith"},
-		{nil, "", "ecrctl"},
-		{nil, strings.Repeat("u", 100), "ecrctl-" + strings.Repeat("u", 57)},
+		{false, map[string]string{"GITHUB_RUN_ID": "123", "GITHUB_RUN_ATTEMPT": "2"}, "runner", "ecrctl-gh-123-2"},
+		{true, map[string]string{"GITHUB_RUN_ID": "123", "GITHUB_RUN_ATTEMPT": "2"}, "runner", "ecrctl-read-gh-123-2"},
+		{false, map[string]string{"CI_JOB_ID": "77"}, "root", "ecrctl-gl-77"},
+		{false, map[string]string{"CODEBUILD_BUILD_NUMBER": "9"}, "", "ecrctl-cb-9"},
+		{false, nil, "alice", "ecrctl-alice"},
+		{true, nil, "alice", "ecrctl-read-alice"},
+		{false, nil, `CORP\bob smith`, "ecrctl-CORP.bob.smith"},
+		{false, nil, "", "ecrctl"},
+		{true, nil, "", "ecrctl-read"},
+		{false, nil, strings.Repeat("u", 100), "ecrctl-" + strings.Repeat("u", 57)},
+		{true, nil, strings.Repeat("u", 100), "ecrctl-read-" + strings.Repeat("u", 52)},
 	}
 	for _, tt := range tests {
-		got := defaultSessionName(func(k string) string { return tt.env[k] }, func() string { return tt.user })
+		got := defaultSessionName(tt.readOnly, func(k string) string { return tt.env[k] }, func() string { return tt.user })
 		if got != tt.want {
-			t.Errorf("env %v user %q: %q, want %q", tt.env, tt.user, got, tt.want)
+			t.Errorf("read-only %v, env %v, user %q: %q, want %q", tt.readOnly, tt.env, tt.user, got, tt.want)
 		}
 		if len(got) > 64 {
 			t.Errorf("%q is longer than STS's 64 characters", got)
