@@ -40,6 +40,13 @@ type Reader interface {
 	ListTagsForResource(context.Context, *ecr.ListTagsForResourceInput, ...func(*ecr.Options)) (*ecr.ListTagsForResourceOutput, error)
 	GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error)
 	GetRepositoryPolicy(context.Context, *ecr.GetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error)
+	// Registry-level reads (registry: section, status); DescribeRegistry
+	// above also carries the replication configuration.
+	GetRegistryScanningConfiguration(context.Context, *ecr.GetRegistryScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.GetRegistryScanningConfigurationOutput, error)
+	GetRegistryPolicy(context.Context, *ecr.GetRegistryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRegistryPolicyOutput, error)
+	DescribePullThroughCacheRules(context.Context, *ecr.DescribePullThroughCacheRulesInput, ...func(*ecr.Options)) (*ecr.DescribePullThroughCacheRulesOutput, error)
+	DescribeRepositoryCreationTemplates(context.Context, *ecr.DescribeRepositoryCreationTemplatesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoryCreationTemplatesOutput, error)
+	BatchGetRepositoryScanningConfiguration(context.Context, *ecr.BatchGetRepositoryScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.BatchGetRepositoryScanningConfigurationOutput, error)
 }
 
 // Writer is ECR's write calls that apply makes.
@@ -54,6 +61,17 @@ type Writer interface {
 	DeleteLifecyclePolicy(context.Context, *ecr.DeleteLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.DeleteLifecyclePolicyOutput, error)
 	SetRepositoryPolicy(context.Context, *ecr.SetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.SetRepositoryPolicyOutput, error)
 	DeleteRepositoryPolicy(context.Context, *ecr.DeleteRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error)
+	// Registry-level writes (registry: section).
+	PutRegistryScanningConfiguration(context.Context, *ecr.PutRegistryScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.PutRegistryScanningConfigurationOutput, error)
+	PutReplicationConfiguration(context.Context, *ecr.PutReplicationConfigurationInput, ...func(*ecr.Options)) (*ecr.PutReplicationConfigurationOutput, error)
+	PutRegistryPolicy(context.Context, *ecr.PutRegistryPolicyInput, ...func(*ecr.Options)) (*ecr.PutRegistryPolicyOutput, error)
+	DeleteRegistryPolicy(context.Context, *ecr.DeleteRegistryPolicyInput, ...func(*ecr.Options)) (*ecr.DeleteRegistryPolicyOutput, error)
+	CreatePullThroughCacheRule(context.Context, *ecr.CreatePullThroughCacheRuleInput, ...func(*ecr.Options)) (*ecr.CreatePullThroughCacheRuleOutput, error)
+	UpdatePullThroughCacheRule(context.Context, *ecr.UpdatePullThroughCacheRuleInput, ...func(*ecr.Options)) (*ecr.UpdatePullThroughCacheRuleOutput, error)
+	DeletePullThroughCacheRule(context.Context, *ecr.DeletePullThroughCacheRuleInput, ...func(*ecr.Options)) (*ecr.DeletePullThroughCacheRuleOutput, error)
+	CreateRepositoryCreationTemplate(context.Context, *ecr.CreateRepositoryCreationTemplateInput, ...func(*ecr.Options)) (*ecr.CreateRepositoryCreationTemplateOutput, error)
+	UpdateRepositoryCreationTemplate(context.Context, *ecr.UpdateRepositoryCreationTemplateInput, ...func(*ecr.Options)) (*ecr.UpdateRepositoryCreationTemplateOutput, error)
+	DeleteRepositoryCreationTemplate(context.Context, *ecr.DeleteRepositoryCreationTemplateInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryCreationTemplateOutput, error)
 }
 
 var _ ECR = (*ecr.Client)(nil)

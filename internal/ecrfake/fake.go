@@ -23,7 +23,13 @@
 //   - Writes counts the mutating operations (CreateRepository,
 //     DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration,
 //     TagResource, UntagResource, PutLifecyclePolicy, DeleteLifecyclePolicy,
-//     SetRepositoryPolicy, DeleteRepositoryPolicy) counted that way.
+//     SetRepositoryPolicy, DeleteRepositoryPolicy, and the registry-level
+//     PutRegistryScanningConfiguration, PutReplicationConfiguration,
+//     PutRegistryPolicy, DeleteRegistryPolicy and the Create, Update and
+//     Delete of pull-through cache rules and repository creation templates)
+//     counted that way. CallsFor counts the registry-level calls that name a
+//     prefix (pull-through cache rules, creation templates) under the prefix,
+//     and BatchGetRepositoryScanningConfiguration under each name.
 //   - Inject and FailN run before the operation and without the fake's lock
 //     held, so an injected function may block on its context.
 package ecrfake
@@ -140,6 +146,14 @@ type Fake struct {
 	seq           int64
 	notFoundAfter int
 
+	// Registry-level settings (registry.go, pullthrough.go, templates.go).
+	scanType       types.ScanType
+	scanRules      []types.RegistryScanningRule
+	replication    []types.ReplicationRule
+	registryPolicy *string
+	ptcRules       map[string]*ptcRule
+	templates      map[string]*template
+
 	calls      map[string]int
 	callsFor   map[[2]string]int
 	writes     int
@@ -154,6 +168,9 @@ func New(opts ...Option) *Fake {
 		clock:      func() time.Time { return DefaultTime },
 		kmsAliases: map[string]string{"aws/ecr": AWSManagedKeyID},
 		repos:      map[string]*repo{},
+		scanType:   types.ScanTypeBasic,
+		ptcRules:   map[string]*ptcRule{},
+		templates:  map[string]*template{},
 		calls:      map[string]int{},
 		callsFor:   map[[2]string]int{},
 	}
@@ -408,6 +425,17 @@ var writeOps = map[string]bool{
 	"DeleteLifecyclePolicy":         true,
 	"SetRepositoryPolicy":           true,
 	"DeleteRepositoryPolicy":        true,
+
+	"PutRegistryScanningConfiguration": true,
+	"PutReplicationConfiguration":      true,
+	"PutRegistryPolicy":                true,
+	"DeleteRegistryPolicy":             true,
+	"CreatePullThroughCacheRule":       true,
+	"UpdatePullThroughCacheRule":       true,
+	"DeletePullThroughCacheRule":       true,
+	"CreateRepositoryCreationTemplate": true,
+	"UpdateRepositoryCreationTemplate": true,
+	"DeleteRepositoryCreationTemplate": true,
 }
 
 // begin is the common prologue of every API method: context check, counting

@@ -214,6 +214,17 @@ func policyError() error {
 // and Sid, Effect, Principal, Action, Condition first, principal lists
 // reversed, bare account ids as root ARNs, one-element lists collapsed.
 func normalizeRepoPolicy(text string) (string, error) {
+	return normalizePolicy(text, false)
+}
+
+// normalizeRegistryPolicy is normalizeRepoPolicy for a registry policy,
+// whose statements also name a Resource (kept after Action, a one-element
+// list collapsed like the others).
+func normalizeRegistryPolicy(text string) (string, error) {
+	return normalizePolicy(text, true)
+}
+
+func normalizePolicy(text string, withResource bool) (string, error) {
 	if n := utf8.RuneCountInString(text); n < 1 || n > 10240 {
 		return "", invalidParam("Invalid parameter at 'policyText' failed to satisfy constraint: 'Member must have length less than or equal to 10240'")
 	}
@@ -239,7 +250,7 @@ func normalizeRepoPolicy(text string) (string, error) {
 		return "", policyError()
 	}
 	for _, st := range list {
-		if err := normalizeStatement(st); err != nil {
+		if err := normalizeStatement(st, withResource); err != nil {
 			return "", err
 		}
 	}
@@ -249,7 +260,7 @@ func normalizeRepoPolicy(text string) (string, error) {
 	return b.String(), nil
 }
 
-func normalizeStatement(st *node) error {
+func normalizeStatement(st *node, withResource bool) error {
 	if st.kind != 'o' {
 		return policyError()
 	}
@@ -275,7 +286,11 @@ func normalizeStatement(st *node) error {
 			if f.val.kind != 'o' {
 				return policyError()
 			}
-		default: // Resource, NotResource and anything unknown
+		case "Resource", "NotResource":
+			if !withResource || !stringOrList(f.val) {
+				return policyError()
+			}
+		default: // anything unknown
 			return policyError()
 		}
 	}
@@ -287,7 +302,14 @@ func normalizeStatement(st *node) error {
 	if !hasEffect || p == np || a == na {
 		return policyError()
 	}
-	reorder(st, "Sid", "Effect", "Principal", "Action", "Condition")
+	if withResource {
+		_, r := st.get("Resource")
+		_, nr := st.get("NotResource")
+		if r == nr {
+			return policyError()
+		}
+	}
+	reorder(st, "Sid", "Effect", "Principal", "Action", "Resource", "Condition")
 	for i := range st.fields {
 		st.fields[i].val = collapse(st.fields[i].val)
 	}
@@ -338,6 +360,21 @@ func normalizePrincipal(p *node) error {
 		}
 	}
 	return nil
+}
+
+// stringOrList reports whether n is a non-empty string or a non-empty list
+// of non-empty strings.
+func stringOrList(n *node) bool {
+	vals := []*node{n}
+	if n.kind == 'a' {
+		vals = n.elems
+	}
+	for _, v := range vals {
+		if v.kind != 's' || v.str == "" {
+			return false
+		}
+	}
+	return len(vals) > 0
 }
 
 func checkActions(a *node) error {

@@ -202,14 +202,17 @@ func (f *Fake) PutImageScanningConfiguration(ctx context.Context, in *ecr.PutIma
 	})
 }
 
-// DescribeRegistry returns the registry id and an empty replication configuration.
+// DescribeRegistry returns the registry id and the replication
+// configuration (no rules until PutReplicationConfiguration).
 func (f *Fake) DescribeRegistry(ctx context.Context, in *ecr.DescribeRegistryInput, optFns ...func(*ecr.Options)) (*ecr.DescribeRegistryOutput, error) {
 	if err := f.begin(ctx, "DescribeRegistry"); err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return &ecr.DescribeRegistryOutput{
 		RegistryId:               aws.String(f.account),
-		ReplicationConfiguration: &types.ReplicationConfiguration{Rules: []types.ReplicationRule{}},
+		ReplicationConfiguration: &types.ReplicationConfiguration{Rules: copyReplicationRules(f.replication)},
 	}, nil
 }
 
