@@ -32,7 +32,10 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// Problems is every problem found in one spec file, in file order.
+// Problems is every problem found in one spec file, in file order. From
+// LoadSet: the problems with the paths given (an empty directory, a file
+// named twice), then every file's problems in the order given, then the
+// conflicts between files.
 type Problems []Problem
 
 func (ps Problems) Error() string {

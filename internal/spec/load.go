@@ -565,6 +565,8 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		f.Repositories = append(f.Repositories, r)
 	}
 	f.Registry = l.registry(child(root, "registry"), raw.Registry, policies)
+	l.replicationToOwnRegion(root, f)
+	l.meta.registryLine = keyLine(root, "registry")
 	return f
 }
 

@@ -108,7 +108,18 @@ func (l *loader) assumeRole(n *yaml.Node, f *File, root *yaml.Node) {
 		return
 	}
 	f.AssumeRole = role
-	l.meta.assumeRoleLine = n.Line
+	l.meta.assumeRoleLine = keyLine(root, "assumeRole")
+}
+
+// keyLine is the line of key in mapping n (merge keys honoured), where
+// a message about the whole value points; 0 when absent.
+func keyLine(n *yaml.Node, key string) int {
+	for _, p := range pairs(n) {
+		if p.k.Value == key {
+			return p.k.Line
+		}
+	}
+	return 0
 }
 
 // regions interprets regions:, the list form of region:. n is nil when the
@@ -146,5 +157,29 @@ func (l *loader) regions(n *yaml.Node, list []string, f *File, root *yaml.Node) 
 	}
 	if ok {
 		f.Regions = slices.Clone(list)
+	}
+}
+
+// replicationToOwnRegion reports a replication destination that is one of
+// the file's regions: (in this account): the registry: section applies to
+// every region of the file, so that region's registry would replicate to
+// itself, which ECR rejects. Replicating between the file's regions takes
+// one file per region, each with its own registry: section.
+func (l *loader) replicationToOwnRegion(root *yaml.Node, f *File) {
+	if f.Regions == nil || f.Registry == nil || f.Registry.Replication == nil {
+		return
+	}
+	regionsLine := child(root, "regions").Line
+	rules := nodeAt(root, "registry.replication.rules")
+	for i, rule := range f.Registry.Replication.Rules {
+		for j, d := range rule.Destinations {
+			if !slices.Contains(f.Regions, d.Region) || d.Account != "" && d.Account != targetAccount(f) {
+				continue
+			}
+			path := fmt.Sprintf("[%d].destinations[%d].region", i, j)
+			l.add(nodeAt(rules, path), "registry.replication.rules"+path, fmt.Sprintf(
+				"%s is one of this file's regions (regions:, line %d), and the registry: section applies to each of them: the %s registry would replicate to itself, which ECR rejects; to replicate between these regions, give each region its own file with its own registry: section",
+				d.Region, regionsLine, d.Region))
+		}
 	}
 }

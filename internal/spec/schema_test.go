@@ -314,6 +314,16 @@ func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
 		{"wrong countUnit", "version: 1\nrepositories:\n  - name: app\n    lifecyclePolicy: {rules: [{selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: weeks, countNumber: 1}, action: {type: expire}}]}\n"},
 		{"repositoryPolicy as a number", "version: 1\nrepositories:\n  - name: app\n    repositoryPolicy: 5\n"},
 		{"lifecyclePolicy as a list", "version: 1\nrepositories:\n  - name: app\n    lifecyclePolicy: [a]\n"},
+		{"assumeRole not a role ARN", "version: 1\nassumeRole: arn:aws:iam::111122223333:user/u\nrepositories: []\n"},
+		{"assumeRole as a list", "version: 1\nassumeRole: [arn:aws:iam::111122223333:role/r]\nrepositories: []\n"},
+		{"assumeRole without roleArn", "version: 1\nassumeRole: {externalId: abc}\nrepositories: []\n"},
+		{"assumeRole unknown key", "version: 1\nassumeRole: {roleArn: \"arn:aws:iam::111122223333:role/r\", duration: 900}\nrepositories: []\n"},
+		{"externalId too short", "version: 1\nassumeRole: {roleArn: \"arn:aws:iam::111122223333:role/r\", externalId: a}\nrepositories: []\n"},
+		{"sessionName with a colon", "version: 1\nassumeRole: {roleArn: \"arn:aws:iam::111122223333:role/r\", sessionName: \"a:b\"}\nrepositories: []\n"},
+		{"region and regions", "version: 1\nregion: us-west-2\nregions: [eu-west-1]\nrepositories: []\n"},
+		{"regions empty", "version: 1\nregions: []\nrepositories: []\n"},
+		{"regions twice", "version: 1\nregions: [us-west-2, us-west-2]\nrepositories: []\n"},
+		{"regions bad name", "version: 1\nregions: [Oregon]\nrepositories: []\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

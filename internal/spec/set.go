@@ -35,7 +35,8 @@ type Target struct {
 // fileMeta is where things are in one spec file, for messages that name
 // two files.
 type fileMeta struct {
-	assumeRoleLine int
+	assumeRoleLine int // of the assumeRole: key
+	registryLine   int // of the registry: key
 }
 
 // loaded is one spec file read and validated.
@@ -277,11 +278,11 @@ func mergeGroup(k registryKey, parts []part) (*Target, Problems) {
 	}
 	var sums strings.Builder
 	type at struct {
-		file  string
-		line  int
-		index int
+		file string
+		line int
 	}
 	described := map[string]at{}
+	var registryFrom *part
 	for _, p := range parts {
 		fmt.Fprintf(&sums, "%s  %s\n", p.f.SHA256, p.f.Path)
 		if p.f.AssumeRole != nil && first.f.AssumeRole == nil || p.f.AssumeRole == nil && first.f.AssumeRole != nil ||
@@ -296,8 +297,17 @@ func mergeGroup(k registryKey, parts []part) (*Target, Problems) {
 						r.Name, prev.file, prev.line, p.f.Path, r.Line, k)})
 				continue
 			}
-			described[r.Name] = at{p.f.Path, r.Line, i}
+			described[r.Name] = at{p.f.Path, r.Line}
 			m.Repositories = append(m.Repositories, r)
+		}
+		if reg := p.f.Registry; reg != nil {
+			if registryFrom != nil {
+				problems = append(problems, Problem{File: p.f.Path, Line: p.meta.registryLine, Field: "registry",
+					Message: fmt.Sprintf("the registry: section is described in %s:%d and %s:%d, both for %s; registry-level settings belong to one file: keep one of the two sections",
+						registryFrom.f.Path, registryFrom.meta.registryLine, p.f.Path, p.meta.registryLine, k)})
+			} else {
+				registryFrom, m.Registry = &p, reg
+			}
 		}
 		// Named policies stay local to their file (each repository already
 		// holds its own); the union is for commands that look one up by
