@@ -89,7 +89,7 @@ func WriteJSON(w io.Writer, repos []Repository) error {
 // lines with single-quoted values, for eval or a .env file. Nothing is
 // written when two names map to the same variable.
 func WriteEnv(w io.Writer, repos []Repository) error {
-	text, err := lines(repos, strings.ToUpper, shellQuote)
+	text, err := lines(unprefixed(repos), strings.ToUpper, shellQuote)
 	if err != nil {
 		return err
 	}
@@ -101,16 +101,21 @@ func WriteEnv(w io.Writer, repos []Repository) error {
 // names, unquoted values) and a "repositories" JSON output to the GitHub
 // Actions output file at path, then says so on log.
 func AppendGitHub(path string, repos []Repository, log io.Writer) error {
-	text, err := lines(repos, strings.ToLower, func(s string) string { return s })
+	return appendGitHub(path, unprefixed(repos), byName(repos), log)
+}
+
+func appendGitHub(path string, vars []variable, all any, log io.Writer) error {
+	repos := vars
+	text, err := lines(vars, strings.ToLower, func(s string) string { return s })
 	if err != nil {
 		return err
 	}
-	all, err := json.Marshal(byName(repos))
+	allJSON, err := json.Marshal(all)
 	if err != nil {
 		return err
 	}
 	text = append(text, "repositories="...)
-	text = append(append(text, all...), '\n')
+	text = append(append(text, allJSON...), '\n')
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("writing $GITHUB_OUTPUT: %w", err)
@@ -130,18 +135,36 @@ func AppendGitHub(path string, repos []Repository, log io.Writer) error {
 	return nil
 }
 
+// variable is a repository and the variable prefix its lines get.
+type variable struct {
+	Repository
+	prefix string // "" or the registry's, with a trailing _
+	label  string // the repository in messages
+}
+
+func unprefixed(repos []Repository) []variable {
+	out := make([]variable, len(repos))
+	for i, r := range repos {
+		out[i] = variable{Repository: r, label: fmt.Sprintf("%q", r.Name)}
+	}
+	return out
+}
+
 // lines renders NAME_NAME, NAME_ARN, NAME_URI and NAME_REGISTRY_ID lines.
 // Two repositories whose names map to the same variable are an error: a
 // silently overwritten URI would push images to the wrong place.
-func lines(repos []Repository, fold func(string) string, quote func(string) string) ([]byte, error) {
+func lines(repos []variable, fold func(string) string, quote func(string) string) ([]byte, error) {
 	var b bytes.Buffer
 	seen := map[string]string{}
 	for _, o := range repos {
-		v := variableName(o.Name)
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("repositories %q and %q both map to the variable prefix %s; the env and github formats cannot tell them apart (use -o json)", prev, o.Name, v)
+		v := o.prefix + variableName(o.Name)
+		if o.prefix != "" {
+			v = o.prefix + strings.TrimPrefix(variableName(o.Name), "_")
 		}
-		seen[v] = o.Name
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("repositories %s and %s both map to the variable prefix %s; the env and github formats cannot tell them apart (use -o json)", prev, o.label, v)
+		}
+		seen[v] = o.label
 		for _, kv := range [][2]string{{"_NAME", o.Name}, {"_ARN", o.ARN}, {"_URI", o.URI}, {"_REGISTRY_ID", o.RegistryID}} {
 			if strings.ContainsAny(kv[1], "\r\n") {
 				return nil, fmt.Errorf("the %s of %q holds a line break", strings.ToLower(kv[0][1:]), o.Name)
@@ -174,4 +197,75 @@ func variableName(repo string) string {
 // shellQuote single-quotes s for POSIX shells.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Registry is the outputs of one registry of a run over several.
+type Registry struct {
+	Account string // the registry id read; "" when the registry holds none of the spec's repositories and no guard asked
+	Region  string
+	Result  *Result
+}
+
+// Key names the registry in the JSON forms: ACCOUNT/REGION.
+func (r Registry) Key() string { return r.Account + "/" + r.Region }
+
+// byRegistry is the JSON of a run over several registries: one object per
+// registry, keyed ACCOUNT/REGION, each keyed by repository name as for one
+// registry (the same name can exist in each region).
+func byRegistry(regs []Registry) map[string]map[string]Repository {
+	m := make(map[string]map[string]Repository, len(regs))
+	for _, r := range regs {
+		m[r.Key()] = byName(r.Result.Repositories)
+	}
+	return m
+}
+
+// WriteRegistriesJSON writes the outputs of several registries:
+// {"ACCOUNT/REGION": {"NAME": {...}}}.
+func WriteRegistriesJSON(w io.Writer, regs []Registry) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(byRegistry(regs))
+}
+
+// WriteRegistriesEnv is WriteEnv for several registries: each variable
+// starts with its registry's region (US_WEST_2_TEAM_APP_URI), and the
+// account after it (US_WEST_2_111111111111_TEAM_APP_URI) when the
+// registries span several accounts.
+func WriteRegistriesEnv(w io.Writer, regs []Registry) error {
+	text, err := lines(prefixed(regs), strings.ToUpper, shellQuote)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(text)
+	return err
+}
+
+// AppendRegistriesGitHub is AppendGitHub for several registries: variables
+// prefixed as by WriteRegistriesEnv (lower-cased), and the "repositories"
+// output holding WriteRegistriesJSON's object.
+func AppendRegistriesGitHub(path string, regs []Registry, log io.Writer) error {
+	return appendGitHub(path, prefixed(regs), byRegistry(regs), log)
+}
+
+// prefixed gives each registry's repositories the registry's variable
+// prefix: its region, plus its account when the run spans several.
+func prefixed(regs []Registry) []variable {
+	accounts := map[string]bool{}
+	for _, r := range regs {
+		accounts[r.Account] = true
+	}
+	var out []variable
+	for _, r := range regs {
+		p := r.Region
+		if len(accounts) > 1 {
+			p += "_" + r.Account
+		}
+		p = strings.TrimPrefix(variableName(p), "_") + "_"
+		for _, repo := range r.Result.Repositories {
+			out = append(out, variable{Repository: repo, prefix: p, label: fmt.Sprintf("%q in %s", repo.Name, r.Key())})
+		}
+	}
+	return out
 }

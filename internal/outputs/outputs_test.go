@@ -146,3 +146,77 @@ func TestReadSkipsAbsentAndNamesMissing(t *testing.T) {
 		t.Errorf("calls = %v, want one DescribeRepositories", calls)
 	}
 }
+
+func repoIn(account, region, name string) Repository {
+	return Repository{Name: name, ARN: "arn:aws:ecr:" + region + ":" + account + ":repository/" + name,
+		URI: account + ".dkr.ecr." + region + ".amazonaws.com/" + name, RegistryID: account}
+}
+
+// Several registries: the same name in two regions gets two variables,
+// prefixed by region, and by account too when the run spans several.
+func TestRegistriesEnvPrefixes(t *testing.T) {
+	oneAccount := []Registry{
+		{Account: "111111111111", Region: "us-west-2", Result: &Result{Repositories: []Repository{repoIn("111111111111", "us-west-2", "9lives")}}},
+		{Account: "111111111111", Region: "eu-west-1", Result: &Result{Repositories: []Repository{repoIn("111111111111", "eu-west-1", "9lives")}}},
+	}
+	var b bytes.Buffer
+	if err := WriteRegistriesEnv(&b, oneAccount); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"US_WEST_2_9LIVES_URI='111111111111.dkr.ecr.us-west-2.amazonaws.com/9lives'\n",
+		"EU_WEST_1_9LIVES_URI='111111111111.dkr.ecr.eu-west-1.amazonaws.com/9lives'\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("env output lacks %q:\n%s", want, b.String())
+		}
+	}
+	twoAccounts := append(oneAccount, Registry{Account: "222222222222", Region: "us-west-2",
+		Result: &Result{Repositories: []Repository{repoIn("222222222222", "us-west-2", "team/app")}}})
+	b.Reset()
+	if err := WriteRegistriesEnv(&b, twoAccounts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"US_WEST_2_111111111111_9LIVES_URI='111111111111.dkr.ecr.us-west-2.amazonaws.com/9lives'\n",
+		"EU_WEST_1_111111111111_9LIVES_NAME='9lives'\n",
+		"US_WEST_2_222222222222_TEAM_APP_REGISTRY_ID='222222222222'\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("env output lacks %q:\n%s", want, b.String())
+		}
+	}
+	path := filepath.Join(t.TempDir(), "github-output")
+	if err := AppendRegistriesGitHub(path, twoAccounts, &b); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "eu_west_1_111111111111_9lives_uri=111111111111.dkr.ecr.eu-west-1.amazonaws.com/9lives\n") ||
+		!strings.Contains(string(data), `repositories={"111111111111/eu-west-1":{"9lives":`) {
+		t.Errorf("$GITHUB_OUTPUT:\n%s", data)
+	}
+	// Within one registry, a collision is still refused, naming the registry.
+	clash := []Registry{{Account: "111111111111", Region: "us-west-2", Result: &Result{Repositories: []Repository{{Name: "a-b"}, {Name: "a.b"}}}}}
+	b.Reset()
+	if err := WriteRegistriesEnv(&b, clash); err == nil || !strings.Contains(err.Error(), `"a-b" in 111111111111/us-west-2 and "a.b" in 111111111111/us-west-2`) || b.Len() != 0 {
+		t.Errorf("collision: err %v, wrote %q", err, b.String())
+	}
+}
+
+func TestWriteRegistriesJSON(t *testing.T) {
+	regs := []Registry{
+		{Account: "111111111111", Region: "us-west-2", Result: &Result{Repositories: []Repository{repoIn("111111111111", "us-west-2", "app")}}},
+		{Account: "111111111111", Region: "eu-west-1", Result: &Result{Repositories: []Repository{repoIn("111111111111", "eu-west-1", "app")}}},
+	}
+	var b bytes.Buffer
+	if err := WriteRegistriesJSON(&b, regs); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]map[string]Repository
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["111111111111/eu-west-1"]["app"] != regs[1].Result.Repositories[0] || got["111111111111/us-west-2"]["app"] != regs[0].Result.Repositories[0] {
+		t.Errorf("got %+v", got)
+	}
+}
