@@ -48,9 +48,16 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 	}
 	df := newDiffer()
 	managed := make(map[string]bool, len(f.Repositories))
+	scanOverridden, scanWarns := scanOverrides(f, live)
 	for i := range f.Repositories {
 		d := &f.Repositories[i]
 		managed[d.Name] = true
+		if scanOverridden[d.Name] {
+			// The registry's scanning rules decide; scanOnPush is not compared.
+			cp := *d
+			cp.ScanOnPush = nil
+			d = &cp
+		}
 		c, warns := df.diffRepository(d, live.Repos[d.Name])
 		if lr := live.Repos[d.Name]; lr != nil && lr.ImagesRead && !opt.Now.IsZero() && d.Lifecycle != nil && d.Lifecycle.Policy != nil && c.Is(Update) && hasPath(c, "lifecyclePolicy") {
 			c.LifecycleImpact = lifecycleImpact(*d.Lifecycle.Policy, lr, opt)
@@ -68,6 +75,12 @@ func Diff(f *spec.File, live *Live, opt DiffOptions) *Plan {
 		p.Warnings = append(p.Warnings, warns...)
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Name < p.Changes[j].Name })
+	// Registry-level changes go first, in the order apply makes them.
+	reg := df.diffRegistry(f, live)
+	p.Changes = append(reg.changes, p.Changes...)
+	p.UnmanagedPullThroughCache, p.UnmanagedCreationTemplates = reg.unmanagedPTC, reg.unmanagedTemplates
+	p.Warnings = append(p.Warnings, scanWarns...)
+	p.Warnings = append(p.Warnings, reg.warnings...)
 	for name := range live.Repos {
 		if !managed[name] {
 			p.Unmanaged = append(p.Unmanaged, name)

@@ -24,6 +24,9 @@ type Live struct {
 	Region     string
 	RegistryID string
 	Repos      map[string]*ecrapi.Repository
+	// Registry is nil when the spec has no registry: section: then no
+	// registry-level setting is read.
+	Registry *RegistryLive
 }
 
 // ReadAPI is what Read calls: ECR's reads, and KMS to resolve key aliases.
@@ -266,9 +269,10 @@ func fingerprint(f *spec.File, live *Live) string {
 	// Encoded straight into the hash: no copy of the whole state in memory.
 	h := sha256.New()
 	err := json.NewEncoder(h).Encode(struct {
-		RegistryID string  `json:"registry_id"`
-		Repos      []entry `json:"repos"`
-	}{live.RegistryID, entries})
+		RegistryID string        `json:"registry_id"`
+		Repos      []entry       `json:"repos"`
+		Registry   *RegistryLive `json:"registry,omitempty"` // absent without a registry: section
+	}{live.RegistryID, entries, live.Registry.fingerprintView(f.Registry)})
 	if err != nil {
 		panic(fmt.Sprintf("fingerprint: %v", err)) // plain structs of strings cannot fail to marshal
 	}

@@ -22,14 +22,14 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	}
 	b.WriteString("\n\n")
 	if !p.HasChanges {
-		fmt.Fprintf(&b, "**No changes.** The registry matches the configuration (%d managed %s).\n", len(p.Changes), format.Plural(len(p.Changes), "repository", "repositories"))
+		fmt.Fprintf(&b, "**No changes.** The registry matches the configuration (%s).\n", managedCount(p))
 	} else {
 		fmt.Fprintf(&b, "**Plan:** %d to add, %d to change, %d to destroy.\n\n", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
 		markdownTable(&b, p)
 		if blocked := p.Blocked(); len(blocked) > 0 {
 			b.WriteString("\n**Blocked:** apply refuses this plan until every destructive change is allowed by name:\n\n")
 			for _, rc := range blocked {
-				fmt.Fprintf(&b, "- %s: %s. Allow with %s.\n", mdCode(rc.Name), mdText(rc.Reason), flagList(rc.MissingFlags()))
+				fmt.Fprintf(&b, "- %s: %s. Allow with %s.\n", mdCode(mdName(rc)), mdText(rc.Reason), flagList(rc.MissingFlags()))
 			}
 		}
 		b.WriteString("\n#### Changes\n")
@@ -39,13 +39,13 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			}
 		}
 	}
-	if len(p.Unmanaged) > 0 {
-		names := make([]string, len(p.Unmanaged))
-		for i, n := range p.Unmanaged {
+	for _, u := range unmanagedLists(p) {
+		names := make([]string, len(u.names))
+		for i, n := range u.names {
 			names[i] = mdCode(n)
 		}
 		fmt.Fprintf(&b, "\n<details><summary>%d unmanaged %s (not in the spec, never touched)</summary>\n\n%s\n\n</details>\n",
-			len(p.Unmanaged), format.Plural(len(p.Unmanaged), "repository", "repositories"), strings.Join(names, ", "))
+			len(u.names), format.Plural(len(u.names), u.kind.Noun, u.kind.Plural), strings.Join(names, ", "))
 	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
@@ -69,11 +69,21 @@ func planLocation(p *Plan) string {
 
 // markdownTable is the compact summary: one row per repository that changes.
 func markdownTable(b *bytes.Buffer, p *Plan) {
-	b.WriteString("| Repository | Action | Changed attributes |\n|---|---|---|\n")
-	unchanged := 0
+	header := "Repository"
+	for _, rc := range p.Changes {
+		if rc.Type != TypeRepository {
+			header = "Resource" // registry settings are named by address
+		}
+	}
+	b.WriteString("| " + header + " | Action | Changed attributes |\n|---|---|---|\n")
+	unchanged, unchangedSettings := 0, 0
 	for _, rc := range p.Changes {
 		if rc.Is(NoOp) {
-			unchanged++
+			if rc.Type == TypeRepository {
+				unchanged++
+			} else {
+				unchangedSettings++
+			}
 			continue
 		}
 		action := actionLabel(rc)
@@ -91,10 +101,13 @@ func markdownTable(b *bytes.Buffer, p *Plan) {
 		if attrs == "" {
 			attrs = "&mdash;"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s |\n", mdCode(rc.Name), action, attrs)
+		fmt.Fprintf(b, "| %s | %s | %s |\n", mdCode(mdName(rc)), action, attrs)
 	}
 	if unchanged > 0 {
 		fmt.Fprintf(b, "\n%d %s unchanged.\n", unchanged, format.Plural(unchanged, "repository", "repositories"))
+	}
+	if unchangedSettings > 0 {
+		fmt.Fprintf(b, "\n%d registry %s unchanged.\n", unchangedSettings, format.Plural(unchangedSettings, "setting", "settings"))
 	}
 }
 
@@ -107,7 +120,7 @@ func actionLabel(rc ResourceChange) string {
 }
 
 func markdownChange(b *bytes.Buffer, rc ResourceChange) {
-	fmt.Fprintf(b, "\n##### %s %s\n", mdCode(rc.Name), WordsOf(rc).Verb)
+	fmt.Fprintf(b, "\n##### %s %s\n", mdCode(mdName(rc)), WordsOf(rc).Verb)
 	if rc.Reason != "" && !rc.Is(Create) {
 		fmt.Fprintf(b, "\n%s.\n", capitalise(mdText(rc.Reason)))
 	}
@@ -145,7 +158,7 @@ func markdownChange(b *bytes.Buffer, rc ResourceChange) {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", mdCode(ch.Path), before, after)
 	}
 	for _, ch := range docs {
-		fmt.Fprintf(b, "\n<details><summary><code>%s</code> of <code>%s</code></summary>\n", htmlEscape(ch.Path), htmlEscape(rc.Name))
+		fmt.Fprintf(b, "\n<details><summary><code>%s</code> of <code>%s</code></summary>\n", htmlEscape(ch.Path), htmlEscape(mdName(rc)))
 		if ch.Before != nil {
 			b.WriteString("\nBefore:\n\n")
 			jsonFence(b, ch.Before)
@@ -156,6 +169,15 @@ func markdownChange(b *bytes.Buffer, rc ResourceChange) {
 		}
 		b.WriteString("\n</details>\n")
 	}
+}
+
+// mdName is how a change is named in markdown: a repository by its name,
+// as always, and a registry setting by its address.
+func mdName(rc ResourceChange) string {
+	if rc.Type == TypeRepository {
+		return rc.Name
+	}
+	return rc.Address
 }
 
 // mdValue shows a scalar or list as code, and an absent value as a dash.

@@ -40,6 +40,11 @@ type Plan struct {
 	Summary       Summary          `json:"summary"`
 	Changes       []ResourceChange `json:"resource_changes"`
 	Unmanaged     []string         `json:"unmanaged_repositories"`
+	// The live pull-through cache rules and creation templates (by prefix)
+	// that the spec does not list; read, and so listed, only when the
+	// registry: section manages that key.
+	UnmanagedPullThroughCache  []string `json:"unmanaged_pull_through_cache_rules,omitempty"`
+	UnmanagedCreationTemplates []string `json:"unmanaged_repository_creation_templates,omitempty"`
 	Warnings      []string         `json:"warnings"`
 	// Fingerprint identifies the spec and the live state the plan came from;
 	// set on every plan, checked when a saved plan is applied.

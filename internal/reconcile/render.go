@@ -52,7 +52,7 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 	// is megabytes of text that need not sit in memory at once.
 	b := bufio.NewWriter(w)
 	if !p.HasChanges {
-		fmt.Fprintf(b, "%sNo changes.%s The registry matches the configuration (%d managed %s).\n", c.bold, c.reset, len(p.Changes), format.Plural(len(p.Changes), "repository", "repositories"))
+		fmt.Fprintf(b, "%sNo changes.%s The registry matches the configuration (%s).\n", c.bold, c.reset, managedCount(p))
 	} else {
 		b.WriteString("ecrctl will perform the following actions:\n")
 		for _, rc := range p.Changes {
@@ -70,13 +70,50 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 			}
 		}
 	}
-	if len(p.Unmanaged) > 0 {
-		fmt.Fprintf(b, "\nUnmanaged repositories (not in the spec, never touched): %s\n", strings.Join(p.Unmanaged, ", "))
+	for _, u := range unmanagedLists(p) {
+		fmt.Fprintf(b, "\nUnmanaged %s (not in the spec, never touched): %s\n", u.kind.Plural, strings.Join(u.names, ", "))
 	}
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(b, "\n%sWarning:%s %s\n", c.yellow, c.reset, format.EscapeText(warn))
 	}
 	return b.Flush()
+}
+
+// managedCount says what the plan manages: "3 managed repositories", and
+// the registry settings when the spec has a registry: section.
+func managedCount(p *Plan) string {
+	repos, settings := 0, 0
+	for _, rc := range p.Changes {
+		if rc.Type == TypeRepository {
+			repos++
+		} else {
+			settings++
+		}
+	}
+	s := fmt.Sprintf("%d managed %s", repos, format.Plural(repos, "repository", "repositories"))
+	if settings > 0 {
+		s += fmt.Sprintf(" and %d registry %s", settings, format.Plural(settings, "setting", "settings"))
+	}
+	return s
+}
+
+type unmanagedList struct {
+	kind  Kind
+	names []string
+}
+
+// unmanagedLists are the live resources the spec does not list, by kind.
+func unmanagedLists(p *Plan) []unmanagedList {
+	var out []unmanagedList
+	for _, u := range []struct {
+		typ   string
+		names []string
+	}{{TypeRepository, p.Unmanaged}, {TypePullThroughCacheRule, p.UnmanagedPullThroughCache}, {TypeCreationTemplate, p.UnmanagedCreationTemplates}} {
+		if len(u.names) > 0 {
+			out = append(out, unmanagedList{kinds[u.typ], u.names})
+		}
+	}
+	return out
 }
 
 // ImpactSentence says what a lifecycle change would do, in one line.
@@ -113,7 +150,7 @@ func renderChange(b *bufio.Writer, rc ResourceChange, c palette) {
 			}
 		}
 	}
-	fmt.Fprintf(b, "%s%s%s %s %q {", color, symbol, c.reset, KindOf(rc).Noun, rc.Name)
+	fmt.Fprintf(b, "%s%s%s %s {", color, symbol, c.reset, Title(rc))
 	if rc.Is(Delete) {
 		b.WriteString("}\n")
 		return
@@ -149,7 +186,7 @@ func renderAttribute(b *bufio.Writer, ch AttributeChange, width int, c palette) 
 	if isDocument(ch.Before) || isDocument(ch.After) {
 		fmt.Fprintf(b, "%sjsonencode(%s\n", prefix, suffix)
 		before := ch.Before
-		if ch.Path == "repositoryPolicy" {
+		if ch.Path == "repositoryPolicy" || ch.Path == "policy" {
 			// ECR rewrites the form of statements it keeps (a one-element
 			// list becomes a string): show those in the new form, so the
 			// diff holds only statements that change.

@@ -24,7 +24,7 @@ func TestVocabularyCoversEveryAction(t *testing.T) {
 	if got := KindOf(ResourceChange{Type: "repository"}); got.Noun != "repository" || got.Plural != "repositories" {
 		t.Errorf("repository kind = %+v", got)
 	}
-	if got := KindOf(ResourceChange{Type: "pull_through_cache_rule"}); got.Noun != "pull_through_cache_rule" {
+	if got := KindOf(ResourceChange{Type: "lambda_function"}); got.Noun != "lambda_function" {
 		t.Errorf("an unknown type is not named by itself: %+v", got)
 	}
 }
