@@ -45,7 +45,7 @@ type Plan struct {
 	// registry: section manages that key.
 	UnmanagedPullThroughCache  []string `json:"unmanaged_pull_through_cache_rules,omitempty"`
 	UnmanagedCreationTemplates []string `json:"unmanaged_repository_creation_templates,omitempty"`
-	Warnings      []string         `json:"warnings"`
+	Warnings                   []string `json:"warnings"`
 	// Fingerprint identifies the spec and the live state the plan came from;
 	// set on every plan, checked when a saved plan is applied.
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
