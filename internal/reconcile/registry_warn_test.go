@@ -43,7 +43,7 @@ func TestScanOnPushOverriddenByRegistryRule(t *testing.T) {
 	managed := mustSpec(t, "version: 1\nregistry:\n  scanning:\n    type: ENHANCED\n    rules:\n      - {frequency: CONTINUOUS_SCAN, filters: [\"prod-*\"]}\n"+repos)
 	l := live()
 	l.Registry.Scanning = &types.RegistryScanningConfiguration{ScanType: types.ScanTypeEnhanced, Rules: []types.RegistryScanningRule{{
-		ScanFrequency: types.ScanFrequencyContinuousScan,
+		ScanFrequency:     types.ScanFrequencyContinuousScan,
 		RepositoryFilters: []types.ScanningRepositoryFilter{{Filter: aws.String("prod-*"), FilterType: types.ScanningRepositoryFilterTypeWildcard}},
 	}}}
 	p := Diff(managed, l, DiffOptions{})
