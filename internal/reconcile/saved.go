@@ -173,7 +173,8 @@ func checkImages(saved, fresh *Plan) error {
 		if f == nil {
 			continue // the change-by-change comparison reports it
 		}
-		if s.Is(Delete) || s.IsReplace() {
+		// Registry settings hold no images: their deletes destroy none.
+		if (s.Is(Delete) || s.IsReplace()) && s.Type == TypeRepository {
 			switch {
 			case s.ImagesSHA256 == "":
 				return notThisPlan(fmt.Sprintf("%s: it does not record which images the %s destroys", s.Address, destroyVerb(s)))
