@@ -35,13 +35,9 @@ type registryPlan struct {
 
 func (df *differ) diffRegistry(f *spec.File, live *Live) registryPlan {
 	var out registryPlan
-	rs := f.Registry
-	if rs == nil {
-		return out
-	}
-	rl := live.Registry
-	if rl == nil {
-		rl = &RegistryLive{}
+	rs, rl := f.Registry, live.Registry
+	if rs == nil || rl == nil {
+		return out // no registry: section, or nothing of it was read
 	}
 	var ptc []ResourceChange
 	if rs.PullThroughCache != nil {
