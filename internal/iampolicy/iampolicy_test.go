@@ -172,23 +172,29 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := mustParse(t, tt.doc).Validate()
-			if tt.wantPath == "-" {
-				if len(ps) != 0 {
-					t.Fatalf("want no problems, got %v", ps)
-				}
-				return
-			}
-			if len(ps) != 1 {
-				t.Fatalf("want exactly 1 problem at %s, got %d: %v", tt.wantPath, len(ps), ps)
-			}
-			if ps[0].Path != tt.wantPath || !strings.Contains(ps[0].Message, tt.wantMsg) {
-				t.Errorf("got %q (path %q), want path %q and message containing %q", ps[0].Error(), ps[0].Path, tt.wantPath, tt.wantMsg)
-			}
-			if !strings.HasPrefix(ps[0].Error(), tt.wantPath+": ") {
-				t.Errorf("Error() = %q, want it to start with the path", ps[0].Error())
-			}
+			checkOneProblem(t, mustParse(t, tt.doc).Validate(), tt.wantPath, tt.wantMsg)
 		})
+	}
+}
+
+// checkOneProblem asserts that ps is exactly one problem at wantPath whose
+// message contains wantMsg; wantPath "-" means no problem at all.
+func checkOneProblem(t *testing.T, ps []Problem, wantPath, wantMsg string) {
+	t.Helper()
+	if wantPath == "-" {
+		if len(ps) != 0 {
+			t.Fatalf("want no problems, got %v", ps)
+		}
+		return
+	}
+	if len(ps) != 1 {
+		t.Fatalf("want exactly 1 problem at %s, got %d: %v", wantPath, len(ps), ps)
+	}
+	if ps[0].Path != wantPath || !strings.Contains(ps[0].Message, wantMsg) {
+		t.Errorf("got %q (path %q), want path %q and message containing %q", ps[0].Error(), ps[0].Path, wantPath, wantMsg)
+	}
+	if !strings.HasPrefix(ps[0].Error(), wantPath+": ") {
+		t.Errorf("Error() = %q, want it to start with the path", ps[0].Error())
 	}
 }
 

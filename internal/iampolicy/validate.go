@@ -55,7 +55,16 @@ var (
 //   - the compact JSON text at most MaxPolicyLength characters.
 //
 // It returns nil when the document passes. Problems come in a stable order.
-func (d Document) Validate() []Problem {
+func (d Document) Validate() []Problem { return d.validate(false) }
+
+// ValidateRegistry checks a registry permissions policy (PutRegistryPolicy)
+// with the rules of Validate but one: a registry policy covers many
+// repositories, so each statement must say which with Resource (or
+// NotResource): "*" or ECR ARNs such as
+// arn:aws:ecr:us-west-2:111122223333:repository/*.
+func (d Document) ValidateRegistry() []Problem { return d.validate(true) }
+
+func (d Document) validate(registry bool) []Problem {
 	var ps []Problem
 	add := func(path, format string, args ...any) {
 		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
@@ -87,7 +96,7 @@ func (d Document) Validate() []Problem {
 			add("Statement", "is required: an object or a non-empty list of objects")
 		}
 	case map[string]any:
-		ps = append(ps, validateStatement("Statement", s)...)
+		ps = append(ps, validateStatement("Statement", s, registry)...)
 	case []any:
 		if len(s) == 0 {
 			add("Statement", "must not be empty")
@@ -100,7 +109,7 @@ func (d Document) Validate() []Problem {
 				add(path, "must be an object, got %s", describe(el))
 				continue
 			}
-			ps = append(ps, validateStatement(path, st)...)
+			ps = append(ps, validateStatement(path, st, registry)...)
 			if sid, ok := st["Sid"].(string); ok {
 				if j, dup := seen[sid]; dup {
 					add(path+".Sid", "%q is already used by Statement[%d]; Sids must be unique", sid, j)
@@ -121,7 +130,11 @@ func (d Document) Validate() []Problem {
 	return ps
 }
 
-func validateStatement(path string, st map[string]any) []Problem {
+func validateStatement(path string, st map[string]any, registry bool) []Problem {
+	kind := "repository policy"
+	if registry {
+		kind = "registry policy"
+	}
 	var ps []Problem
 	add := func(p, format string, args ...any) {
 		ps = append(ps, Problem{Path: p, Message: fmt.Sprintf(format, args...)})
@@ -130,6 +143,7 @@ func validateStatement(path string, st map[string]any) []Problem {
 
 	for _, k := range sortedKeys(st) {
 		switch {
+		case registry && (k == "Resource" || k == "NotResource"):
 		case k == "Resource" || k == "NotResource":
 			add(at(k), "a repository policy has no %s element: it always applies to its own repository, and ECR rejects a statement that names one (\"Invalid repository policy provided\"); remove %s", k, k)
 		case !contains(statementKeys, k):
@@ -161,7 +175,7 @@ func validateStatement(path string, st map[string]any) []Problem {
 	case hasNP:
 		ps = append(ps, validatePrincipal(at("NotPrincipal"), npv)...)
 	default:
-		add(at("Principal"), `is required: a repository policy statement must name a Principal (or NotPrincipal), e.g. {"AWS": ["123456789012"]}`)
+		add(at("Principal"), `is required: a %s statement must name a Principal (or NotPrincipal), e.g. {"AWS": ["123456789012"]}`, kind)
 	}
 
 	av, hasA := st["Action"]
@@ -170,11 +184,26 @@ func validateStatement(path string, st map[string]any) []Problem {
 	case hasA && hasNA:
 		add(at("NotAction"), "cannot be used together with Action")
 	case hasA:
-		ps = append(ps, validateActions(at("Action"), av)...)
+		ps = append(ps, validateActions(at("Action"), av, kind)...)
 	case hasNA:
-		ps = append(ps, validateActions(at("NotAction"), nav)...)
+		ps = append(ps, validateActions(at("NotAction"), nav, kind)...)
 	default:
 		add(at("Action"), `is required (or NotAction): a string or a list of strings such as "ecr:BatchGetImage"`)
+	}
+
+	if registry {
+		rv, hasR := st["Resource"]
+		nrv, hasNR := st["NotResource"]
+		switch {
+		case hasR && hasNR:
+			add(at("NotResource"), "cannot be used together with Resource")
+		case hasR:
+			ps = append(ps, validateResources(at("Resource"), rv)...)
+		case hasNR:
+			ps = append(ps, validateResources(at("NotResource"), nrv)...)
+		default:
+			add(at("Resource"), `is required in a registry policy (or NotResource): the repositories the statement covers, e.g. "arn:aws:ecr:us-west-2:111122223333:repository/*"`)
+		}
 	}
 
 	if v, ok := st["Condition"]; ok {
@@ -280,7 +309,21 @@ func checkPrincipal(kind, s string) string {
 	}
 }
 
-func validateActions(path string, v any) []Problem {
+// ecrResourceRe is an ECR ARN in a registry policy's Resource: a partition,
+// a region and an account (either may be a wildcard), and a resource such as
+// repository/NAME (NAME may hold wildcards).
+var ecrResourceRe = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|\*):ecr:([a-z0-9-]+|\*):([0-9]{12}|\*):\S+$`)
+
+func validateResources(path string, v any) []Problem {
+	return stringOrList(path, v, func(p, s string) *Problem {
+		if s == "*" || ecrResourceRe.MatchString(s) {
+			return nil
+		}
+		return &Problem{p, fmt.Sprintf(`%q is not an ECR resource; a registry policy names "*" or ECR ARNs like "arn:aws:ecr:us-west-2:111122223333:repository/*"`, s)}
+	})
+}
+
+func validateActions(path string, v any, kind string) []Problem {
 	return stringOrList(path, v, func(p, s string) *Problem {
 		if s == "*" {
 			return nil
@@ -288,7 +331,7 @@ func validateActions(path string, v any) []Problem {
 		if len(s) > len("ecr:") && strings.EqualFold(s[:len("ecr:")], "ecr:") {
 			return nil
 		}
-		return &Problem{p, fmt.Sprintf(`%q is not an ECR action; a repository policy only takes "ecr:..." actions (wildcards like "ecr:*" are fine) or "*"`, s)}
+		return &Problem{p, fmt.Sprintf(`%q is not an ECR action; a %s only takes "ecr:..." actions (wildcards like "ecr:*" are fine) or "*"`, s, kind)}
 	})
 }
 

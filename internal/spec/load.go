@@ -564,7 +564,7 @@ func (l *loader) build(root *yaml.Node, raw *rawFile) *File {
 		}
 		f.Repositories = append(f.Repositories, r)
 	}
-	f.Registry = l.registry(child(root, "registry"), raw.Registry, policies)
+	f.Registry = l.registry(root, raw.Registry, f)
 	l.replicationToOwnRegion(root, f)
 	l.meta.registryLine = keyLine(root, "registry")
 	return f
@@ -727,6 +727,12 @@ type policyPart struct {
 }
 
 func (l *loader) policyDoc(n *yaml.Node, field string) policyPart {
+	return l.policyDocWith(n, field, iampolicy.Document.Validate)
+}
+
+// policyDocWith is policyDoc with the rules of another kind of policy (a
+// registry policy's).
+func (l *loader) policyDocWith(n *yaml.Node, field string, validate func(iampolicy.Document) []iampolicy.Problem) policyPart {
 	if n == nil || isNull(n) {
 		return policyPart{}
 	}
@@ -750,7 +756,7 @@ func (l *loader) policyDoc(n *yaml.Node, field string) policyPart {
 		l.add(n, field, err.Error()+"; give an IAM policy document as YAML, a JSON string, or none")
 		return pp
 	}
-	problems := doc.Validate()
+	problems := validate(doc)
 	for _, p := range problems {
 		at := n
 		if n.Kind == yaml.MappingNode {

@@ -117,8 +117,8 @@ type specSample struct {
 }
 
 // repoSpecs gathers every spec the repository holds outside Go source:
-// registry.yaml, YAML files under testdata/ directories, the README's yaml
-// blocks and the fuzz corpus of the loader. Specs written inline in Go
+// registry.yaml, the examples in docs/examples, YAML files under testdata/
+// directories, the README's yaml blocks and the fuzz corpus of the loader. Specs written inline in Go
 // tests are not gathered: they are mostly deliberate breakage, and the
 // table in TestSchemaRejectsWhatTheLoaderRejects covers the kinds.
 func repoSpecs(t *testing.T) []specSample {
@@ -132,7 +132,15 @@ func repoSpecs(t *testing.T) []specSample {
 		return b
 	}
 	out = append(out, specSample{"registry.yaml", read(filepath.Join(repoRoot, "registry.yaml"))})
-	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
+	examples, err := filepath.Glob(filepath.Join(repoRoot, "docs", "examples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range examples {
+		rel, _ := filepath.Rel(repoRoot, path)
+		out = append(out, specSample{rel, read(path)})
+	}
+	err = filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -219,7 +227,7 @@ func TestSchemaAcceptsWhatTheLoaderAccepts(t *testing.T) {
 		}
 	}
 	// The files written for this test must stay accepted, or it checks nothing.
-	for _, name := range []string{"registry.yaml", "internal/spec/testdata/valid/every-field.yaml", "internal/spec/testdata/valid/minimal.yaml"} {
+	for _, name := range []string{"registry.yaml", "docs/examples/registry-full.yaml", "internal/spec/testdata/valid/every-field.yaml", "internal/spec/testdata/valid/minimal.yaml"} {
 		if !accepted[filepath.FromSlash(name)] && !accepted[name] {
 			t.Errorf("%s is not accepted by the loader; it must stay a valid example", name)
 		}
@@ -280,7 +288,7 @@ func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
 		{"version as text", "version: one\nrepositories:\n  - name: app\n"},
 		{"missing repositories", "version: 1\n"},
 		{"repositories as a mapping", "version: 1\nrepositories: {name: app}\n"},
-		{"unknown top-level key", "version: 1\nregistry: x\nrepositories:\n  - name: app\n"},
+		{"unknown top-level key", "version: 1\nregistries: x\nrepositories:\n  - name: app\n"},
 		{"unknown repository key", "version: 1\nrepositories:\n  - name: app\n    scanOnpush: true\n"},
 		{"unknown defaults key", "version: 1\ndefaults: {name: app}\nrepositories:\n  - name: app\n"},
 		{"unknown encryption key", "version: 1\nrepositories:\n  - name: app\n    encryption: {type: KMS, key: k}\n"},
@@ -324,6 +332,28 @@ func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
 		{"regions empty", "version: 1\nregions: []\nrepositories: []\n"},
 		{"regions twice", "version: 1\nregions: [us-west-2, us-west-2]\nrepositories: []\n"},
 		{"regions bad name", "version: 1\nregions: [Oregon]\nrepositories: []\n"},
+		{"registry as text", "version: 1\nregistry: x\nrepositories:\n  - name: app\n"},
+		{"unknown registry key", "version: 1\nrepositories: [{name: app}]\nregistry: {scan: {type: BASIC}}\n"},
+		{"scan type unknown", "version: 1\nrepositories: [{name: app}]\nregistry: {scanning: {type: FULL}}\n"},
+		{"scan type missing", "version: 1\nrepositories: [{name: app}]\nregistry: {scanning: {rules: []}}\n"},
+		{"three scanning rules", "version: 1\nrepositories: [{name: app}]\nregistry: {scanning: {type: ENHANCED, rules: [{frequency: SCAN_ON_PUSH}, {frequency: SCAN_ON_PUSH}, {frequency: SCAN_ON_PUSH}]}}\n"},
+		{"manual scanning rule", "version: 1\nrepositories: [{name: app}]\nregistry: {scanning: {type: ENHANCED, rules: [{frequency: MANUAL, filters: [\"*\"]}]}}\n"},
+		{"uppercase scanning filter", "version: 1\nrepositories: [{name: app}]\nregistry: {scanning: {type: BASIC, rules: [{frequency: SCAN_ON_PUSH, filters: [Prod]}]}}\n"},
+		{"replication without rules", "version: 1\nrepositories: [{name: app}]\nregistry: {replication: {}}\n"},
+		{"replication rule without destinations", "version: 1\nrepositories: [{name: app}]\nregistry: {replication: {rules: [{destinations: []}]}}\n"},
+		{"replication wildcard filter", "version: 1\nrepositories: [{name: app}]\nregistry: {replication: {rules: [{destinations: [{region: us-east-1}], filters: [\"a*\"]}]}}\n"},
+		{"replication short account", "version: 1\nrepositories: [{name: app}]\nregistry: {replication: {rules: [{destinations: [{region: us-east-1, account: \"4444\"}]}]}}\n"},
+		{"registry policy as a number", "version: 1\nrepositories: [{name: app}]\nregistry: {policy: 5}\n"},
+		{"pull-through prefix too short", "version: 1\nrepositories: [{name: app}]\nregistry: {pullThroughCache: [{prefix: q, upstreamUrl: quay.io}]}\n"},
+		{"pull-through unknown upstream", "version: 1\nrepositories: [{name: app}]\nregistry: {pullThroughCache: [{prefix: quay, upstreamUrl: quay.io, upstreamRegistry: quay-io}]}\n"},
+		{"pull-through secret name", "version: 1\nrepositories: [{name: app}]\nregistry: {pullThroughCache: [{prefix: hub, upstreamUrl: registry-1.docker.io, credentialArn: \"arn:aws:secretsmanager:us-west-2:111122223333:secret:dockerhub-creds-AbCdEf\"}]}\n"},
+		{"pull-through without prefix", "version: 1\nrepositories: [{name: app}]\nregistry: {pullThroughCache: [{upstreamUrl: quay.io}]}\n"},
+		{"pull-through without upstreamUrl", "version: 1\nrepositories: [{name: app}]\nregistry: {pullThroughCache: [{prefix: quay}]}\n"},
+		{"template without appliedFor", "version: 1\nrepositories: [{name: app}]\nregistry: {creationTemplates: [{prefix: ROOT}]}\n"},
+		{"template appliedFor unknown", "version: 1\nrepositories: [{name: app}]\nregistry: {creationTemplates: [{prefix: ROOT, appliedFor: [ON_PULL]}]}\n"},
+		{"template appliedFor twice", "version: 1\nrepositories: [{name: app}]\nregistry: {creationTemplates: [{prefix: ROOT, appliedFor: [REPLICATION, REPLICATION]}]}\n"},
+		{"template scanOnPush", "version: 1\nrepositories: [{name: app}]\nregistry: {creationTemplates: [{prefix: ROOT, appliedFor: [REPLICATION], scanOnPush: true}]}\n"},
+		{"template role not a role", "version: 1\nrepositories: [{name: app}]\nregistry: {creationTemplates: [{prefix: ROOT, appliedFor: [REPLICATION], customRoleArn: x}]}\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
