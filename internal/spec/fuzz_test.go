@@ -9,8 +9,10 @@ import (
 )
 
 func FuzzParse(f *testing.F) {
-	if data, err := os.ReadFile("../../registry.yaml"); err == nil {
-		f.Add(data)
+	for _, path := range []string{"../../registry.yaml", "../../docs/examples/registry-full.yaml", "testdata/valid/every-field.yaml"} {
+		if data, err := os.ReadFile(path); err == nil {
+			f.Add(data)
+		}
 	}
 	for _, s := range []string{
 		"",
@@ -28,6 +30,8 @@ func FuzzParse(f *testing.F) {
 		"a: &a [*a]\n",
 		"version: 1\nrepositories: []\n---\nversion: 1\n",
 		"- x\n",
+		head + "registry:\n  scanning: {type: BASIC, rules: [{frequency: CONTINUOUS_SCAN, filters: [a*, a*]}, {}, {}]}\n  replication: {rules: [{destinations: [{region: x}, {region: x}]}]}\n",
+		head + "registry:\n  pullThroughCache: [{prefix: ab, upstreamUrl: 1.dkr.ecr.x.amazonaws.com}, {prefix: ab/}]\n  creationTemplates: [{prefix: ROOT, appliedFor: [], <<: {tags: {a: b}}}]\n  policy: '{}'\n",
 		"version: 1\nrepositories:\n  - name: app\n    repositoryPolicy:\n      Version: 2012-10-17\n      Statement: {Effect: Allow, Principal: {AWS: '*'}, Action: 'ecr:*'}\n",
 	} {
 		f.Add([]byte(s))
