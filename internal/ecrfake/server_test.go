@@ -55,7 +55,7 @@ func TestServerServesEveryOperationEcrctlUses(t *testing.T) {
 			}
 		}
 	}
-	for _, helper := range []string{"PutImage", "Images", "Repository", "Calls"} {
+	for _, helper := range []string{"PutImage", "Images", "Repository", "Calls", "SetRegistryScanning", "SetReplication", "RegistryPolicy", "PullThroughCacheRules"} {
 		if ops[helper] {
 			t.Errorf("test helper %s is served as an operation", helper)
 		}
@@ -246,4 +246,122 @@ func TestServerRejectsNonProtocolRequests(t *testing.T) {
 			t.Errorf("%s %s %q: HTTP %d, want %d", tc.method, tc.target, tc.body, resp.StatusCode, tc.want)
 		}
 	}
+}
+
+// TestServerRoundTripsRegistrySettings drives every registry-level operation
+// through the real SDK client and the wire protocol: values, timestamps,
+// paging tokens and typed errors survive the JSON both ways.
+func TestServerRoundTripsRegistrySettings(t *testing.T) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	f := ecrfake.New(ecrfake.WithClock(func() time.Time { return at }))
+	c := served(t, f)
+	ctx := context.Background()
+	if _, err := c.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("prod-api")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Scanning, and its effect on a repository.
+	if _, err := c.PutRegistryScanningConfiguration(ctx, &ecr.PutRegistryScanningConfigurationInput{
+		ScanType: types.ScanTypeEnhanced,
+		Rules: []types.RegistryScanningRule{{ScanFrequency: types.ScanFrequencyContinuousScan,
+			RepositoryFilters: []types.ScanningRepositoryFilter{{Filter: aws.String("prod*"), FilterType: types.ScanningRepositoryFilterTypeWildcard}}}},
+	}); err != nil {
+		t.Fatalf("PutRegistryScanningConfiguration: %v", err)
+	}
+	sc, err := c.GetRegistryScanningConfiguration(ctx, &ecr.GetRegistryScanningConfigurationInput{})
+	if err != nil || sc.ScanningConfiguration.ScanType != types.ScanTypeEnhanced || len(sc.ScanningConfiguration.Rules) != 1 {
+		t.Errorf("GetRegistryScanningConfiguration = %+v, %v", sc, err)
+	}
+	_, err = c.PutRegistryScanningConfiguration(ctx, &ecr.PutRegistryScanningConfigurationInput{ScanType: types.ScanTypeBasic,
+		Rules: []types.RegistryScanningRule{{ScanFrequency: types.ScanFrequencyContinuousScan, RepositoryFilters: []types.ScanningRepositoryFilter{}}}})
+	_ = wantErr[*types.ValidationException](t, err)
+	bs, err := c.BatchGetRepositoryScanningConfiguration(ctx, &ecr.BatchGetRepositoryScanningConfigurationInput{RepositoryNames: []string{"prod-api", "gone"}})
+	if err != nil || len(bs.ScanningConfigurations) != 1 || bs.ScanningConfigurations[0].ScanFrequency != types.ScanFrequencyContinuousScan ||
+		len(bs.Failures) != 1 || bs.Failures[0].FailureCode != types.ScanningConfigurationFailureCodeRepositoryNotFound {
+		t.Errorf("BatchGetRepositoryScanningConfiguration = %+v, %v", bs, err)
+	}
+
+	// Replication, read back with DescribeRegistry.
+	if _, err := c.PutReplicationConfiguration(ctx, &ecr.PutReplicationConfigurationInput{ReplicationConfiguration: &types.ReplicationConfiguration{
+		Rules: []types.ReplicationRule{{Destinations: []types.ReplicationDestination{{Region: aws.String("eu-west-1"), RegistryId: aws.String(f.Account())}}}},
+	}}); err != nil {
+		t.Fatalf("PutReplicationConfiguration: %v", err)
+	}
+	reg, err := c.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+	if err != nil || len(reg.ReplicationConfiguration.Rules) != 1 || aws.ToString(reg.ReplicationConfiguration.Rules[0].Destinations[0].Region) != "eu-west-1" {
+		t.Errorf("DescribeRegistry = %+v, %v", reg, err)
+	}
+
+	// Registry policy.
+	_, err = c.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+	_ = wantErr[*types.RegistryPolicyNotFoundException](t, err)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"ecr:ReplicateImage","Resource":"*"}]}`
+	if _, err := c.PutRegistryPolicy(ctx, &ecr.PutRegistryPolicyInput{PolicyText: aws.String(doc)}); err != nil {
+		t.Fatalf("PutRegistryPolicy: %v", err)
+	}
+	gp, err := c.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+	if err != nil || !strings.Contains(aws.ToString(gp.PolicyText), "arn:aws:iam::111122223333:root") {
+		t.Errorf("GetRegistryPolicy = %+v, %v", gp, err)
+	}
+	if _, err := c.DeleteRegistryPolicy(ctx, &ecr.DeleteRegistryPolicyInput{}); err != nil {
+		t.Errorf("DeleteRegistryPolicy: %v", err)
+	}
+
+	// Pull-through cache rules, paged over the wire.
+	for _, p := range []string{"ecr-public", "quay", "k8s"} {
+		url := map[string]string{"ecr-public": "public.ecr.aws", "quay": "quay.io", "k8s": "registry.k8s.io"}[p]
+		if _, err := c.CreatePullThroughCacheRule(ctx, &ecr.CreatePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String(p), UpstreamRegistryUrl: aws.String(url)}); err != nil {
+			t.Fatalf("CreatePullThroughCacheRule(%s): %v", p, err)
+		}
+	}
+	_, err = c.CreatePullThroughCacheRule(ctx, &ecr.CreatePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String("hub"), UpstreamRegistryUrl: aws.String("docker.io")})
+	_ = wantErr[*types.UnsupportedUpstreamRegistryException](t, err)
+	_, err = c.CreatePullThroughCacheRule(ctx, &ecr.CreatePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String("quay"), UpstreamRegistryUrl: aws.String("quay.io")})
+	_ = wantErr[*types.PullThroughCacheRuleAlreadyExistsException](t, err)
+	var prefixes []string
+	pages := 0
+	pp := ecr.NewDescribePullThroughCacheRulesPaginator(c, &ecr.DescribePullThroughCacheRulesInput{})
+	for pp.HasMorePages() {
+		page, err := pp.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("DescribePullThroughCacheRules: %v", err)
+		}
+		pages++
+		for _, r := range page.PullThroughCacheRules {
+			prefixes = append(prefixes, aws.ToString(r.EcrRepositoryPrefix))
+			if !r.CreatedAt.Equal(at) {
+				t.Errorf("rule %s created at %v", aws.ToString(r.EcrRepositoryPrefix), r.CreatedAt)
+			}
+		}
+	}
+	if pages != 2 || strings.Join(prefixes, ",") != "ecr-public,quay,k8s" {
+		t.Errorf("%d pages of %v", pages, prefixes)
+	}
+	_, err = c.UpdatePullThroughCacheRule(ctx, &ecr.UpdatePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String("nope"),
+		CredentialArn: aws.String("arn:aws:secretsmanager:us-west-2:123456789012:secret:ecr-pullthroughcache/x-AbCdEf")})
+	_ = wantErr[*types.PullThroughCacheRuleNotFoundException](t, err)
+	if _, err := c.DeletePullThroughCacheRule(ctx, &ecr.DeletePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String("k8s")}); err != nil {
+		t.Errorf("DeletePullThroughCacheRule: %v", err)
+	}
+
+	// Creation templates.
+	if _, err := c.CreateRepositoryCreationTemplate(ctx, &ecr.CreateRepositoryCreationTemplateInput{Prefix: aws.String("ROOT"),
+		AppliedFor: []types.RCTAppliedFor{types.RCTAppliedForReplication}, ImageTagMutability: types.ImageTagMutabilityImmutable}); err != nil {
+		t.Fatalf("CreateRepositoryCreationTemplate: %v", err)
+	}
+	_, err = c.CreateRepositoryCreationTemplate(ctx, &ecr.CreateRepositoryCreationTemplateInput{Prefix: aws.String("ROOT"), AppliedFor: []types.RCTAppliedFor{types.RCTAppliedForReplication}})
+	_ = wantErr[*types.TemplateAlreadyExistsException](t, err)
+	if _, err := c.UpdateRepositoryCreationTemplate(ctx, &ecr.UpdateRepositoryCreationTemplateInput{Prefix: aws.String("ROOT"), Description: aws.String("all")}); err != nil {
+		t.Errorf("UpdateRepositoryCreationTemplate: %v", err)
+	}
+	ts, err := c.DescribeRepositoryCreationTemplates(ctx, &ecr.DescribeRepositoryCreationTemplatesInput{})
+	if err != nil || len(ts.RepositoryCreationTemplates) != 1 || aws.ToString(ts.RepositoryCreationTemplates[0].Description) != "all" ||
+		!ts.RepositoryCreationTemplates[0].UpdatedAt.Equal(at) {
+		t.Errorf("DescribeRepositoryCreationTemplates = %+v, %v", ts, err)
+	}
+	if _, err := c.DeleteRepositoryCreationTemplate(ctx, &ecr.DeleteRepositoryCreationTemplateInput{Prefix: aws.String("ROOT")}); err != nil {
+		t.Errorf("DeleteRepositoryCreationTemplate: %v", err)
+	}
+	_, err = c.DeleteRepositoryCreationTemplate(ctx, &ecr.DeleteRepositoryCreationTemplateInput{Prefix: aws.String("ROOT")})
+	_ = wantErr[*types.TemplateNotFoundException](t, err)
 }
