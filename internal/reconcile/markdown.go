@@ -39,14 +39,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 			}
 		}
 	}
-	for _, u := range unmanagedLists(p) {
-		names := make([]string, len(u.names))
-		for i, n := range u.names {
-			names[i] = mdCode(n)
-		}
-		fmt.Fprintf(&b, "\n<details><summary>%d unmanaged %s (not in the spec, never touched)</summary>\n\n%s\n\n</details>\n",
-			len(u.names), format.Plural(len(u.names), u.kind.Noun, u.kind.Plural), strings.Join(names, ", "))
-	}
+	markdownUnmanaged(&b, p)
 	if len(p.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, warn := range p.Warnings {
@@ -55,6 +48,19 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// markdownUnmanaged folds the registry's unmanaged resources into a
+// <details> block per kind.
+func markdownUnmanaged(b *bytes.Buffer, p *Plan) {
+	for _, u := range unmanagedLists(p) {
+		names := make([]string, len(u.names))
+		for i, n := range u.names {
+			names[i] = mdCode(n)
+		}
+		fmt.Fprintf(b, "\n<details><summary>%d unmanaged %s (not in the spec, never touched)</summary>\n\n%s\n\n</details>\n",
+			len(u.names), format.Plural(len(u.names), u.kind.Noun, u.kind.Plural), strings.Join(names, ", "))
+	}
 }
 
 func planLocation(p *Plan) string {

@@ -49,6 +49,14 @@ type Plan struct {
 	// Fingerprint identifies the spec and the live state the plan came from;
 	// set on every plan, checked when a saved plan is applied.
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	// Registries is set in a plan over several registries (Run.Merged):
+	// one entry per registry, each with its own fingerprint; the top
+	// level's region, registry id and fingerprint are then empty.
+	Registries []RegistryPlan `json:"registries,omitempty"`
+	// SpecPaths are the spec paths (files and directories) a saved plan was
+	// loaded from, relative to the plan file, when that was not one file:
+	// apply loads the same set again.
+	SpecPaths []string `json:"spec_paths,omitempty"`
 }
 
 // Summary counts changes the way Terraform does: a replacement is one add
@@ -71,6 +79,11 @@ type ResourceChange struct {
 	Address string `json:"address"`
 	Type    string `json:"type"`
 	Name    string `json:"name"`
+	// Registry ("ACCOUNT/REGION", the key in Address), Account and Region
+	// are set in a plan over several registries only.
+	Registry string `json:"registry,omitempty"`
+	Account  string `json:"account,omitempty"`
+	Region   string `json:"region,omitempty"`
 	// ARN of the live repository; "" when it does not exist yet.
 	ARN     string   `json:"arn,omitempty"`
 	Actions []Action `json:"actions"`

@@ -70,13 +70,18 @@ func RenderText(w io.Writer, p *Plan, color bool) error {
 			}
 		}
 	}
+	renderUnmanagedAndWarnings(b, p, c)
+	return b.Flush()
+}
+
+// renderUnmanagedAndWarnings ends a registry's text plan.
+func renderUnmanagedAndWarnings(b *bufio.Writer, p *Plan, c palette) {
 	for _, u := range unmanagedLists(p) {
 		fmt.Fprintf(b, "\nUnmanaged %s (not in the spec, never touched): %s\n", u.kind.Plural, strings.Join(u.names, ", "))
 	}
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(b, "\n%sWarning:%s %s\n", c.yellow, c.reset, format.EscapeText(warn))
 	}
-	return b.Flush()
 }
 
 // managedCount says what the plan manages: "3 managed repositories", and

@@ -190,3 +190,123 @@ func (c *limitedClient) GetAuthorizationToken(ctx context.Context, in *ecr.GetAu
 	defer c.lim.Release()
 	return c.API.GetAuthorizationToken(ctx, in, opts...)
 }
+
+func (c *limitedClient) BatchGetRepositoryScanningConfiguration(ctx context.Context, in *ecr.BatchGetRepositoryScanningConfigurationInput, opts ...func(*ecr.Options)) (*ecr.BatchGetRepositoryScanningConfigurationOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.BatchGetRepositoryScanningConfiguration(ctx, in, opts...)
+}
+
+func (c *limitedClient) CreatePullThroughCacheRule(ctx context.Context, in *ecr.CreatePullThroughCacheRuleInput, opts ...func(*ecr.Options)) (*ecr.CreatePullThroughCacheRuleOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.CreatePullThroughCacheRule(ctx, in, opts...)
+}
+
+func (c *limitedClient) CreateRepositoryCreationTemplate(ctx context.Context, in *ecr.CreateRepositoryCreationTemplateInput, opts ...func(*ecr.Options)) (*ecr.CreateRepositoryCreationTemplateOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.CreateRepositoryCreationTemplate(ctx, in, opts...)
+}
+
+func (c *limitedClient) DeletePullThroughCacheRule(ctx context.Context, in *ecr.DeletePullThroughCacheRuleInput, opts ...func(*ecr.Options)) (*ecr.DeletePullThroughCacheRuleOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.DeletePullThroughCacheRule(ctx, in, opts...)
+}
+
+func (c *limitedClient) DeleteRegistryPolicy(ctx context.Context, in *ecr.DeleteRegistryPolicyInput, opts ...func(*ecr.Options)) (*ecr.DeleteRegistryPolicyOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.DeleteRegistryPolicy(ctx, in, opts...)
+}
+
+func (c *limitedClient) DeleteRepositoryCreationTemplate(ctx context.Context, in *ecr.DeleteRepositoryCreationTemplateInput, opts ...func(*ecr.Options)) (*ecr.DeleteRepositoryCreationTemplateOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.DeleteRepositoryCreationTemplate(ctx, in, opts...)
+}
+
+func (c *limitedClient) DescribePullThroughCacheRules(ctx context.Context, in *ecr.DescribePullThroughCacheRulesInput, opts ...func(*ecr.Options)) (*ecr.DescribePullThroughCacheRulesOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.DescribePullThroughCacheRules(ctx, in, opts...)
+}
+
+func (c *limitedClient) DescribeRepositoryCreationTemplates(ctx context.Context, in *ecr.DescribeRepositoryCreationTemplatesInput, opts ...func(*ecr.Options)) (*ecr.DescribeRepositoryCreationTemplatesOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.DescribeRepositoryCreationTemplates(ctx, in, opts...)
+}
+
+func (c *limitedClient) GetRegistryPolicy(ctx context.Context, in *ecr.GetRegistryPolicyInput, opts ...func(*ecr.Options)) (*ecr.GetRegistryPolicyOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.GetRegistryPolicy(ctx, in, opts...)
+}
+
+func (c *limitedClient) GetRegistryScanningConfiguration(ctx context.Context, in *ecr.GetRegistryScanningConfigurationInput, opts ...func(*ecr.Options)) (*ecr.GetRegistryScanningConfigurationOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.GetRegistryScanningConfiguration(ctx, in, opts...)
+}
+
+func (c *limitedClient) PutRegistryPolicy(ctx context.Context, in *ecr.PutRegistryPolicyInput, opts ...func(*ecr.Options)) (*ecr.PutRegistryPolicyOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.PutRegistryPolicy(ctx, in, opts...)
+}
+
+func (c *limitedClient) PutRegistryScanningConfiguration(ctx context.Context, in *ecr.PutRegistryScanningConfigurationInput, opts ...func(*ecr.Options)) (*ecr.PutRegistryScanningConfigurationOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.PutRegistryScanningConfiguration(ctx, in, opts...)
+}
+
+func (c *limitedClient) PutReplicationConfiguration(ctx context.Context, in *ecr.PutReplicationConfigurationInput, opts ...func(*ecr.Options)) (*ecr.PutReplicationConfigurationOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.PutReplicationConfiguration(ctx, in, opts...)
+}
+
+func (c *limitedClient) UpdatePullThroughCacheRule(ctx context.Context, in *ecr.UpdatePullThroughCacheRuleInput, opts ...func(*ecr.Options)) (*ecr.UpdatePullThroughCacheRuleOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.UpdatePullThroughCacheRule(ctx, in, opts...)
+}
+
+func (c *limitedClient) UpdateRepositoryCreationTemplate(ctx context.Context, in *ecr.UpdateRepositoryCreationTemplateInput, opts ...func(*ecr.Options)) (*ecr.UpdateRepositoryCreationTemplateOutput, error) {
+	if err := c.lim.Acquire(ctx, c.registry); err != nil {
+		return nil, err
+	}
+	defer c.lim.Release()
+	return c.API.UpdateRepositoryCreationTemplate(ctx, in, opts...)
+}

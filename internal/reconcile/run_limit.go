@@ -18,9 +18,10 @@ type FairLimiter struct {
 	queues  [][]chan struct{} // per registry, first come first served
 	waiting int               // sum of len(queues[i])
 	next    int               // the registry whose turn it is next
-	// granted, when set, is told each registry that gets a slot, in
-	// order, under the lock (tests record the order).
-	granted func(registry int)
+	// queued and granted, when set, are told each registry whose call
+	// starts to wait, and each that gets a slot, in order, under the lock
+	// (tests record the order).
+	queued, granted func(registry int)
 }
 
 // NewFairLimiter allows slots calls at once (at least one) among registries
@@ -42,6 +43,9 @@ func (l *FairLimiter) Acquire(ctx context.Context, r int) error {
 	ready := make(chan struct{})
 	l.queues[r] = append(l.queues[r], ready)
 	l.waiting++
+	if l.queued != nil {
+		l.queued(r)
+	}
 	l.mu.Unlock()
 	select {
 	case <-ready:

@@ -94,7 +94,7 @@ func readPlanFile(path string, limit int64) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the saved plan %s: %w; save one with `ecrctl plan --out FILE`", path, err)
 	}
-	if p.Fingerprint == nil {
+	if p.Fingerprint == nil && len(p.Registries) == 0 {
 		return nil, fmt.Errorf("%s has no fingerprint, so ecrctl cannot tell whether it is stale; save the plan with `ecrctl plan --out FILE`", path)
 	}
 	return p, nil
@@ -109,6 +109,9 @@ func readPlanFile(path string, limit int64) (*Plan, error) {
 // requires is not compared: the caller executes fresh, whose requirements
 // were decided just now (images may have arrived since the plan was saved).
 func CheckSaved(saved, fresh *Plan) error {
+	if n := len(saved.Registries); n > 0 {
+		return fmt.Errorf("plan is stale: it was made for %d registries, and the spec files now give one; nothing was written. Run plan again", n)
+	}
 	if saved.Fingerprint == nil || fresh.Fingerprint == nil {
 		return errors.New("the saved plan has no fingerprint; save plans with `ecrctl plan --out FILE`")
 	}
