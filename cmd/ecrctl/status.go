@@ -31,7 +31,9 @@ func newStatusCmd(f *factory, g *globalOptions) *cobra.Command {
 which must be in the spec) and shows, in spec order, for each: whether it
 exists, its images (tagged / untagged), their total size, the newest push,
 when ECR last evaluated the lifecycle policy (if it reports it), the
-scan-on-push setting, and the severity counts of the newest image's scan.
+scan-on-push setting, the scan frequency ECR actually applies (a registry
+scanning rule overrides scan on push; status names the rule's filters), and
+the severity counts of the newest image's scan.
 --findings also lists that scan's findings (name, severity, package, URI).
 
 The footer sums storage over the existing repositories and estimates the
@@ -46,17 +48,25 @@ Status only reads. Its ECR calls:
                              sets lifecyclePolicy: none
   DescribeImageScanFindings  with --findings only: one per 1000 findings of
                              the newest image, per repository with images
+  BatchGetRepositoryScanningConfiguration
+                             one per 25 existing repositories: the scan
+                             frequency ECR applies, registry scanning rules
+                             included (read with or without a registry:
+                             section; denied, the report says "not read"
+                             and warns)
 A repository that does not exist costs no call. At most --parallelism calls
 run at once.
 
 -o json prints one object (format_version "1"): region, registry_id,
 spec_file, findings_requested, repositories[] (name, desired_state, exists,
-uri, scan_on_push, images{total,tagged,untagged}, size_bytes, newest_image
+uri, scan_on_push, effective_scanning{frequency, applied_filters},
+images{total,tagged,untagged}, size_bytes, newest_image
 {digest, tags, pushed_at, size_bytes, scan{status, completed_at,
 severity_counts}, findings[] with --findings}, lifecycle{policy: set, none or
 not_read, last_evaluated_at}), unmanaged_repositories, and totals
 {repositories, existing, missing, images, size_bytes, size_gb,
-price_per_gb_month_usd, estimated_monthly_cost_usd}. Absent values are null.
+price_per_gb_month_usd, estimated_monthly_cost_usd}, warnings[]. Absent
+values are null.
 
 Exit codes:
   0  success (also when repositories are missing: see "exists")
@@ -111,6 +121,9 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	line.clear()
 	if err != nil {
 		return err
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
 	}
 	if o.Output == "json" {
 		return status.RenderJSON(f.IO.Out, rep)

@@ -104,7 +104,7 @@ func TestE2EStatus(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	want := []string{"DescribeImageScanFindings(" + frontend + ")", "DescribeImages(" + frontend + ")", "DescribeRepositories()", "GetLifecyclePolicy(" + frontend + ")"}
+	want := []string{"BatchGetRepositoryScanningConfiguration()", "DescribeImageScanFindings(" + frontend + ")", "DescribeImages(" + frontend + ")", "DescribeRepositories()", "GetLifecyclePolicy(" + frontend + ")"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("calls (-want +got):\n%s\n%s", d, r)
 	}

@@ -84,6 +84,7 @@ func writeRepo(b *strings.Builder, r Repository, findings bool) {
 	} else {
 		row("scan on push", "off")
 	}
+	row("scanning", "%s", scanningText(r.Scanning))
 	if r.NewestImage == nil {
 		return
 	}
@@ -122,6 +123,18 @@ func lifecycleText(l Lifecycle) string {
 		return "not read (the spec sets no policy)"
 	}
 	return "-"
+}
+
+// scanningText says how often ECR scans the repository and whether a
+// registry rule decides it rather than the repository's scan on push.
+func scanningText(s *EffectiveScanning) string {
+	if s == nil {
+		return "not read"
+	}
+	if len(s.AppliedFilters) == 0 {
+		return s.Frequency + " (no registry scanning rule matches)"
+	}
+	return fmt.Sprintf("%s, by the registry scanning rule for %s (scan on push does not apply)", s.Frequency, strings.Join(s.AppliedFilters, ", "))
 }
 
 func scanText(s *Scan) string {

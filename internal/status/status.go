@@ -77,6 +77,9 @@ type Report struct {
 	// spec does not mention; they are not in the totals.
 	UnmanagedRepositories int    `json:"unmanaged_repositories"`
 	Totals                Totals `json:"totals"`
+	// Warnings name what could not be read (the rest of the report
+	// stands); [] when everything was read.
+	Warnings []string `json:"warnings"`
 }
 
 // Repository is one repository's status. For a repository that does not
@@ -84,11 +87,14 @@ type Report struct {
 type Repository struct {
 	Name string `json:"name"`
 	// DesiredState is the spec's state: "present" or "absent".
-	DesiredState string      `json:"desired_state"`
-	Exists       bool        `json:"exists"`
-	URI          string      `json:"uri"`
-	ScanOnPush   *bool       `json:"scan_on_push"`
-	Images       ImageCounts `json:"images"`
+	DesiredState string `json:"desired_state"`
+	Exists       bool   `json:"exists"`
+	URI          string `json:"uri"`
+	ScanOnPush   *bool  `json:"scan_on_push"`
+	// Scanning is the scanning ECR applies, registry rules included; null
+	// when the repository does not exist or it could not be read.
+	Scanning *EffectiveScanning `json:"effective_scanning"`
+	Images   ImageCounts        `json:"images"`
 	// SizeBytes is the sum of the images' imageSizeInBytes.
 	SizeBytes   int64     `json:"size_bytes"`
 	NewestImage *Image    `json:"newest_image"`
@@ -173,13 +179,15 @@ type Totals struct {
 //     GetLifecyclePolicy once, unless the spec sets `lifecyclePolicy: none`;
 //     with Findings and at least one image, DescribeImageScanFindings for the
 //     newest image, one per 1000 findings;
+//   - BatchGetRepositoryScanningConfiguration once per 25 existing
+//     repositories (their effective scan frequency);
 //   - nothing for a repository that does not exist.
 func Collect(ctx context.Context, c API, s *spec.File, opt Options) (*Report, error) {
 	desired, err := Select(s, opt.Only)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{FormatVersion: FormatVersion, Region: opt.Region, Spec: s.Path, Findings: opt.Findings, Repositories: make([]Repository, len(desired))}
+	rep := &Report{FormatVersion: FormatVersion, Region: opt.Region, Spec: s.Path, Findings: opt.Findings, Repositories: make([]Repository, len(desired)), Warnings: []string{}}
 	listed, registryID, err := ecrapi.ListRepositories(ctx, c)
 	if err != nil {
 		return nil, err
@@ -243,8 +251,18 @@ func Collect(ctx context.Context, c API, s *spec.File, opt Options) (*Report, er
 			})
 		}
 	}
+	// The loop above decided which repositories exist; their scanning is
+	// read beside the per-repository reads, into its own field.
+	var scanWarning string
+	g.Go(func() (err error) {
+		scanWarning, err = readScanning(gctx, c, rep)
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if scanWarning != "" {
+		rep.Warnings = append(rep.Warnings, scanWarning)
 	}
 	// A repository deleted between the listing and the reads counts as missing.
 	for i := range rep.Repositories {

@@ -235,6 +235,8 @@ func TestCallsPerRepository(t *testing.T) {
 		"DescribeRepositories": 1,
 		"DescribeImages":       3, // app-frontend, tools, empty
 		"GetLifecyclePolicy":   2, // not tools: the spec sets none
+		// The three existing repositories' effective scanning, in one batch.
+		"BatchGetRepositoryScanningConfiguration": 1,
 	}
 	if d := cmp.Diff(want, f.Calls()); d != "" {
 		t.Errorf("calls without --findings (-want +got):\n%s", d)
