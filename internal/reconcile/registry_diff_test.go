@@ -33,6 +33,7 @@ registry:
         Effect: Allow
         Principal: {AWS: "arn:aws:iam::444455556666:root"}
         Action: ["ecr:CreateRepository", "ecr:ReplicateImage"]
+        Resource: "arn:aws:ecr:us-west-2:123456789012:repository/*"
   pullThroughCache:
     - prefix: docker-hub
       upstreamUrl: registry-1.docker.io
@@ -47,6 +48,7 @@ registry:
           - selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}
             action: {type: expire}
       tags: {Team: a}
+      customRoleArn: arn:aws:iam::123456789012:role/ecr-templates
     - prefix: docker-hub
       appliedFor: [PULL_THROUGH_CACHE]
       imageTagMutability: IMMUTABLE
@@ -95,7 +97,8 @@ func inSync(r *RegistryLive) {
     "Sid" : "ReplicationFromSource",
     "Effect" : "Allow",
     "Principal" : { "AWS" : "arn:aws:iam::444455556666:root" },
-    "Action" : [ "ecr:ReplicateImage", "ecr:CreateRepository" ]
+    "Action" : [ "ecr:ReplicateImage", "ecr:CreateRepository" ],
+    "Resource" : "arn:aws:ecr:us-west-2:123456789012:repository/*"
   } ]
 }`)
 	r.PullThroughCache = []types.PullThroughCacheRule{{
@@ -109,6 +112,7 @@ func inSync(r *RegistryLive) {
 			AppliedFor:      []types.RCTAppliedFor{types.RCTAppliedForPullThroughCache, types.RCTAppliedForReplication},
 			LifecyclePolicy: aws.String(cheapPolicy),
 			ResourceTags:    []types.Tag{{Key: aws.String("Team"), Value: aws.String("a")}},
+			CustomRoleArn:   aws.String("arn:aws:iam::123456789012:role/ecr-templates"),
 			EncryptionConfiguration: &types.EncryptionConfigurationForRepositoryCreationTemplate{
 				EncryptionType: types.EncryptionTypeAes256,
 			},
@@ -291,9 +295,11 @@ func TestCreationTemplateUpdateSendsOnlyChanges(t *testing.T) {
 registry:
   creationTemplates:
     - prefix: team-a
+      appliedFor: [REPLICATION, PULL_THROUGH_CACHE]
       imageTagMutability: MUTABLE
       lifecyclePolicy: none
       tags: {Team: a, Env: prod}
+      customRoleArn: arn:aws:iam::123456789012:role/ecr-templates
     - prefix: docker-hub
       state: absent
     - prefix: gone

@@ -34,6 +34,7 @@ registry:
         Effect: Allow
         Principal: {AWS: "arn:aws:iam::444455556666:root"}
         Action: ["ecr:CreateRepository", "ecr:ReplicateImage"]
+        Resource: "arn:aws:ecr:us-west-2:123456789012:repository/*"
   pullThroughCache:
     - prefix: docker-hub
       upstreamUrl: registry-1.docker.io
@@ -55,10 +56,12 @@ registry:
           - selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 1}
             action: {type: expire}
       tags: {Team: a}
+      customRoleArn: arn:aws:iam::123456789012:role/ecr-templates
     - prefix: docker-hub
       appliedFor: [PULL_THROUGH_CACHE]
       imageTagMutability: IMMUTABLE
       tags: {Source: docker-hub}
+      customRoleArn: arn:aws:iam::123456789012:role/ecr-templates
     - prefix: retired
       state: absent
 repositories:

@@ -229,6 +229,12 @@ func upstreamOf(url string) string {
 	return ""
 }
 
+// upstreamURLHost is the host of an upstreamUrl: ECR documents the bare
+// host, and an https:// before it or a / after it says the same.
+func upstreamURLHost(url string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(url, "https://"), "/")
+}
+
 // upstreamHost says which upstreamUrl a kind of upstream takes, for messages.
 func upstreamHost(name string) string {
 	switch name {
@@ -424,11 +430,12 @@ func (l *loader) pullThroughCache(node *yaml.Node, field string, rp *rawPullThro
 		}
 	}
 	if l.required(node, "upstreamUrl", field+".upstreamUrl", rp.UpstreamURL, "give the upstream registry's host, e.g. registry-1.docker.io") {
-		inferred := upstreamOf(rp.UpstreamURL)
+		host := upstreamURLHost(rp.UpstreamURL)
+		inferred := upstreamOf(host)
 		switch {
-		case strings.Contains(rp.UpstreamURL, "://") || strings.Contains(rp.UpstreamURL, "/"):
-			l.add(urlNode, field+".upstreamUrl", fmt.Sprintf("%q: give the host alone, without a scheme or path, e.g. registry-1.docker.io", rp.UpstreamURL))
-		case rp.UpstreamURL == "docker.io" || rp.UpstreamURL == "index.docker.io":
+		case strings.Contains(host, "://") || strings.Contains(host, "/"):
+			l.add(urlNode, field+".upstreamUrl", fmt.Sprintf("%q: give the registry's host (https:// may come before it), without a path, e.g. registry-1.docker.io", rp.UpstreamURL))
+		case host == "docker.io" || host == "index.docker.io":
 			l.add(urlNode, field+".upstreamUrl", fmt.Sprintf("%q: ECR takes Docker Hub as registry-1.docker.io", rp.UpstreamURL))
 		case kind != "" && inferred != kind:
 			l.add(urlNode, field+".upstreamUrl", fmt.Sprintf("%q is not a host of %s: it takes %s; fix upstreamUrl or upstreamRegistry", rp.UpstreamURL, kind, upstreamHost(kind)))
@@ -461,7 +468,7 @@ func (l *loader) pullThroughCache(node *yaml.Node, field string, rp *rawPullThro
 		l.roleARN(child(node, "customRoleArn"), field+".customRoleArn", rp.CustomRoleArn, targetAccount(f))
 	}
 	if own := targetAccount(f); kind == "ecr" && rp.CustomRoleArn == "" && own != "" {
-		if m := ecrHostRE.FindStringSubmatch(rp.UpstreamURL); m != nil && m[1] != own {
+		if m := ecrHostRE.FindStringSubmatch(upstreamURLHost(rp.UpstreamURL)); m != nil && m[1] != own {
 			l.add(node, field+".customRoleArn", fmt.Sprintf("missing; the upstream registry is in another account (%s), so ECR needs an IAM role in this account that may pull from it", m[1]))
 		}
 	}

@@ -161,9 +161,12 @@ func TestRegistryProblems(t *testing.T) {
 		{"ptc url missing",
 			"  pullThroughCache: [{prefix: quay}]",
 			"registry.yaml:6:22: registry.pullThroughCache[0] (quay).upstreamUrl: missing; give the upstream registry's host, e.g. registry-1.docker.io"},
-		{"ptc url with scheme",
-			"  pullThroughCache: [{prefix: quay, upstreamUrl: \"https://quay.io\"}]",
-			"registry.yaml:6:50: registry.pullThroughCache[0] (quay).upstreamUrl: \"https://quay.io\": give the host alone, without a scheme or path, e.g. registry-1.docker.io"},
+		{"ptc url with http",
+			"  pullThroughCache: [{prefix: quay, upstreamUrl: \"http://quay.io\"}]",
+			"registry.yaml:6:50: registry.pullThroughCache[0] (quay).upstreamUrl: \"http://quay.io\": give the registry's host (https:// may come before it), without a path, e.g. registry-1.docker.io"},
+		{"ptc url with a path",
+			"  pullThroughCache: [{prefix: quay, upstreamUrl: \"quay.io/coreos\"}]",
+			"registry.yaml:6:50: registry.pullThroughCache[0] (quay).upstreamUrl: \"quay.io/coreos\": give the registry's host (https:// may come before it), without a path, e.g. registry-1.docker.io"},
 		{"ptc url docker.io",
 			"  pullThroughCache: [{prefix: hub, upstreamUrl: docker.io, credentialArn: SECRET}]",
 			"registry.yaml:6:49: registry.pullThroughCache[0] (hub).upstreamUrl: \"docker.io\": ECR takes Docker Hub as registry-1.docker.io"},
@@ -322,6 +325,7 @@ registry:
   pullThroughCache:
     - {prefix: quay, upstreamUrl: quay.io}
     - {prefix: old, state: absent}
+    - {prefix: hub, upstreamUrl: "https://registry-1.docker.io/", credentialArn: "`+testSecret+`"}
   creationTemplates:
     - prefix: ROOT
       appliedFor: [REPLICATION, CREATE_ON_PUSH, PULL_THROUGH_CACHE]
@@ -346,7 +350,8 @@ registry:
 	if r.Policy == nil || r.Policy.Document != nil {
 		t.Errorf("Policy = %+v, want none (a setting with no document)", r.Policy)
 	}
-	if len(r.PullThroughCache) != 2 || r.PullThroughCache[0].UpstreamRegistry != "quay" || r.PullThroughCache[0].Line != 17 ||
+	if len(r.PullThroughCache) != 3 || r.PullThroughCache[0].UpstreamRegistry != "quay" || r.PullThroughCache[0].Line != 17 ||
+		r.PullThroughCache[2].UpstreamRegistry != "docker-hub" || r.PullThroughCache[2].UpstreamURL != "https://registry-1.docker.io/" ||
 		!r.PullThroughCache[1].Absent || r.PullThroughCache[1].Prefix != "old" {
 		t.Errorf("PullThroughCache = %+v", r.PullThroughCache)
 	}
