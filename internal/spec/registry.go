@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -111,6 +112,14 @@ const (
 	AppliedPullThroughCache = "PULL_THROUGH_CACHE"
 	AppliedReplication      = "REPLICATION"
 )
+
+// keyHints explain keys a mapping lacks on purpose, where "did you mean"
+// would mislead; check uses them for unknown keys.
+var keyHints = map[reflect.Type]map[string]string{
+	reflect.TypeOf(rawCreationTemplate{}): {
+		"scanOnPush": "; a creation template has no scanOnPush: registry.scanning rules decide how the repositories ECR creates are scanned",
+	},
+}
 
 type rawRegistry struct {
 	Scanning          *rawScanning          `yaml:"scanning"`

@@ -262,7 +262,7 @@ func TestRegistryProblems(t *testing.T) {
 			"registry.yaml:6:82: registry.creationTemplates[0] (team-a).customRoleArn: \"ecr-templates\" is not an IAM role ARN like arn:aws:iam::111122223333:role/NAME"},
 		{"template scanOnPush",
 			"  creationTemplates: [{prefix: team-a, appliedFor: [REPLICATION], scanOnPush: true}]",
-			"registry.yaml:6:67: registry.creationTemplates[0].scanOnPush: unknown key \"scanOnPush\"; known keys: access, appliedFor, customRoleArn, description, encryption, imageTagMutability, imageTagMutabilityExclusionFilters, lifecyclePolicy, prefix, repositoryPolicy, state, tags"},
+			"registry.yaml:6:67: registry.creationTemplates[0].scanOnPush: unknown key \"scanOnPush\"; a creation template has no scanOnPush: registry.scanning rules decide how the repositories ECR creates are scanned"},
 		{"template mutability wrong",
 			"  creationTemplates: [{prefix: team-a, appliedFor: [REPLICATION], imageTagMutability: LOCKED}]",
 			"registry.yaml:6:87: registry.creationTemplates[0] (team-a).imageTagMutability: \"LOCKED\" is not a tag mutability; use MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"},

@@ -67,7 +67,11 @@ func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
 				continue // a top-level x- key holds anchors for the rest of the file
 			}
 			if !ok {
-				l.add(p.k, join(path, p.k.Value), fmt.Sprintf("unknown key %q%s", p.k.Value, suggest(p.k.Value, fields)))
+				hint := keyHints[t][p.k.Value]
+				if hint == "" {
+					hint = suggest(p.k.Value, fields)
+				}
+				l.add(p.k, join(path, p.k.Value), fmt.Sprintf("unknown key %q%s", p.k.Value, hint))
 				continue
 			}
 			l.check(p.v, f.Type, join(path, p.k.Value))
