@@ -443,3 +443,33 @@ registry.yaml:7:113: registry.pullThroughCache[0] (shared).customRoleArn: the ro
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestUpstreamRegistryInferred: each host ECR documents gives its
+// upstreamRegistry when the spec leaves it out, and that value is what
+// ECR reports, so the engine compares like with like.
+func TestUpstreamRegistryInferred(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"registry-1.docker.io", "docker-hub"},
+		{"https://registry-1.docker.io/", "docker-hub"},
+		{"ghcr.io", "github-container-registry"},
+		{"registry.gitlab.com", "gitlab-container-registry"},
+		{"durableai.azurecr.io", "azure-container-registry"},
+		{"cgr.dev", "chainguard"},
+		{"quay.io", "quay"},
+		{"registry.k8s.io", "k8s"},
+		{"public.ecr.aws", "ecr-public"},
+		{"111122223333.dkr.ecr.eu-west-1.amazonaws.com", "ecr"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			credential := `, credentialArn: "` + testSecret + `"`
+			if tc.want == "ecr" {
+				credential = "" // an ECR upstream takes a role, not a secret
+			}
+			f := mustParse(t, registryHead+`  pullThroughCache: [{prefix: up, upstreamUrl: "`+tc.url+`"`+credential+"}]\n")
+			if got := f.Registry.PullThroughCache[0].UpstreamRegistry; got != tc.want {
+				t.Errorf("upstreamRegistry = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
