@@ -26,11 +26,11 @@ const (
 var (
 	// ptcPrefixRE is ecrRepositoryPrefix's pattern (2-30 characters); the
 	// template prefix has the same pattern (1-256 characters).
-	ptcPrefixRE   = regexp.MustCompile(`^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$`)
-	credentialRE  = regexp.MustCompile(`^arn:aws:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$`)
-	ecrUpstreamRE = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$`)
+	ptcPrefixRE   = regexp.MustCompile(`^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$`)
+	credentialRE  = regexp.MustCompile(`^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$`)
+	ecrUpstreamRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$`)
 	acrUpstreamRE = regexp.MustCompile(`^[a-zA-Z0-9-]+\.azurecr\.io$`)
-	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/.+$`)
 )
 
 // upstreams is each upstream registry's URL (ecr and ACR are patterns) and
@@ -49,7 +49,7 @@ var upstreams = []struct {
 	{registry: types.UpstreamRegistryGitHubContainerRegistry, url: "ghcr.io", needCredential: true},
 	{registry: types.UpstreamRegistryAzureContainerRegistry, urlRE: acrUpstreamRE, needCredential: true},
 	{registry: types.UpstreamRegistryGitLabContainerRegistry, url: "registry.gitlab.com", needCredential: true},
-	{registry: types.UpstreamRegistryChainguard, url: "cgr.dev"},
+	{registry: types.UpstreamRegistryChainguard, url: "cgr.dev", needCredential: true},
 }
 
 type ptcRule struct {
@@ -64,6 +64,10 @@ func (f *Fake) ptcNotFound(prefix string) error {
 	return &types.PullThroughCacheRuleNotFoundException{Message: aws.String(fmt.Sprintf(
 		"The pull through cache rule with prefix '%s' does not exist in the registry with id '%s'", prefix, f.account))}
 }
+
+// The patterns are those of the service model (botocore's ecr
+// service-2.json), which is newer than some API Reference pages: a prefix
+// may hold "__" and runs of "-" between its parts.
 
 // ptcPrefix validates an ecrRepositoryPrefix and returns the key it is stored
 // under: ECR treats "team" and "team/" alike.
@@ -124,10 +128,12 @@ func (f *Fake) PullThroughCacheRules() int {
 
 // CreatePullThroughCacheRule creates a rule. The upstream URL must be one ECR
 // supports (UnsupportedUpstreamRegistryException otherwise) and agree with
-// upstreamRegistry when that is given; docker-hub, GHCR, GitLab and ACR need
-// a credentialArn naming a secret ecr-pullthroughcache/...; only an ecr
-// upstream takes customRoleArn and upstreamRepositoryPrefix (which defaults
-// to ROOT). 50 rules per registry.
+// upstreamRegistry when that is given; docker-hub, GHCR, GitLab, ACR and
+// Chainguard need a credentialArn naming a secret ecr-pullthroughcache/...;
+// only an ecr upstream takes customRoleArn (required when the upstream is in
+// another account, and a role of this account) and upstreamRepositoryPrefix
+// (which defaults to ROOT), and it takes no credentialArn. 50 rules per
+// registry.
 func (f *Fake) CreatePullThroughCacheRule(ctx context.Context, in *ecr.CreatePullThroughCacheRuleInput, optFns ...func(*ecr.Options)) (*ecr.CreatePullThroughCacheRuleOutput, error) {
 	prefix, err := f.ptcCall(ctx, "CreatePullThroughCacheRule", in.RegistryId, in.EcrRepositoryPrefix)
 	if err != nil {
@@ -166,6 +172,16 @@ func (f *Fake) CreatePullThroughCacheRule(ctx context.Context, in *ecr.CreatePul
 	}
 	upPfx := in.UpstreamRepositoryPrefix
 	if registry == types.UpstreamRegistryEcr {
+		if in.CredentialArn != nil {
+			return nil, invalidParam("credentialArn is not supported for upstream registry ecr: ECR authenticates to an ECR upstream with customRoleArn")
+		}
+		upstreamAccount := ecrUpstreamRE.FindStringSubmatch(url)[1]
+		if in.CustomRoleArn == nil && upstreamAccount != f.account {
+			return nil, invalidParam("A customRoleArn is required for an ECR upstream in another account (%s)", upstreamAccount)
+		}
+		if m := roleARNRE.FindStringSubmatch(aws.ToString(in.CustomRoleArn)); m != nil && m[1] != f.account {
+			return nil, invalidParam("The customRoleArn must be a role in the registry's own account %s, not %s", f.account, m[1])
+		}
 		if upPfx == nil {
 			upPfx = aws.String("ROOT")
 		} else if n := len(*upPfx); n < 2 || n > 30 || !ptcPrefixRE.MatchString(*upPfx) {

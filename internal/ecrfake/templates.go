@@ -3,6 +3,7 @@ package ecrfake
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +14,10 @@ import (
 )
 
 // Repository creation templates, keyed by prefix (or ROOT).
+
+// templateKeyRE is KmsKeyForRepositoryCreationTemplate's pattern in the
+// service model: a key ARN, never an alias or a bare key id.
+var templateKeyRE = regexp.MustCompile(`^arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-z0-9-]+$`)
 
 type template struct {
 	seq                  int64
@@ -113,20 +118,20 @@ func (s templateSettings) validate(op string, t *template) error {
 		case "":
 			return paramRequired("EncryptionConfigurationForRepositoryCreationTemplate", "EncryptionType")
 		case types.EncryptionTypeAes256:
-			if e.KmsKey != nil {
+			if aws.ToString(e.KmsKey) != "" {
 				return invalidParam("Invalid parameter: kmsKey can only be specified when encryptionType is KMS or KMS_DSSE")
 			}
 		case types.EncryptionTypeKms, types.EncryptionTypeKmsDsse:
-			if e.KmsKey != nil {
-				m := kmsARNRE.FindStringSubmatch(*e.KmsKey)
-				if m == nil || m[4] != "key" {
-					return invalidParam("Invalid parameter at 'kmsKey': the full ARN of a KMS key must be specified, not '%s'", *e.KmsKey)
-				}
+			if k := aws.ToString(e.KmsKey); k != "" && !templateKeyRE.MatchString(k) {
+				return invalidParam("Invalid parameter at 'kmsKey': the full ARN of a KMS key must be specified, not '%s'", k)
 			}
 		default:
 			return invalidParam("Invalid parameter at 'encryptionType' failed to satisfy constraint: 'Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]'")
 		}
-		t.encType, t.kmsKey = e.EncryptionType, copyStr(e.KmsKey)
+		t.encType = e.EncryptionType
+		if aws.ToString(e.KmsKey) != "" {
+			t.kmsKey = copyStr(e.KmsKey)
+		}
 	}
 	t.lifecycle = nil
 	if l := aws.ToString(s.lifecycle); l != "" {
@@ -159,8 +164,8 @@ func (s templateSettings) validate(op string, t *template) error {
 		return err
 	}
 	t.customRoleArn = copyStr(s.customRoleArn)
-	if t.customRoleArn == nil && (len(t.tags) > 0 || t.encType != types.EncryptionTypeAes256) {
-		return validationError("A customRoleArn is required when the template sets resourceTags or KMS encryption: ECR assumes that role to tag or encrypt the repositories it creates")
+	if t.customRoleArn == nil && (len(t.tags) > 0 || t.kmsKey != nil) {
+		return validationError("A customRoleArn is required when the template sets resourceTags or a customer KMS key: ECR assumes that role to tag or encrypt the repositories it creates")
 	}
 	return nil
 }
@@ -194,7 +199,8 @@ func (f *Fake) toTemplate(t *template) *types.RepositoryCreationTemplate {
 // settings are validated as for CreateRepository (tag mutability and its
 // filters, tags) except that a KMS key must be a full key ARN; lifecycle and
 // repository policy text is stored normalised as for a repository; a
-// template that sets resourceTags or KMS encryption needs a customRoleArn.
+// template that sets resourceTags or a customer KMS key needs a
+// customRoleArn (the AWS-managed key needs none).
 // Omitted settings are ECR's repository defaults (MUTABLE, AES256).
 func (f *Fake) CreateRepositoryCreationTemplate(ctx context.Context, in *ecr.CreateRepositoryCreationTemplateInput, optFns ...func(*ecr.Options)) (*ecr.CreateRepositoryCreationTemplateOutput, error) {
 	prefix, err := f.templateCall(ctx, "CreateRepositoryCreationTemplate", in.Prefix)
