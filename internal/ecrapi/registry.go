@@ -145,7 +145,9 @@ func listAll[T any](page func(token *string) ([]T, *string, error)) ([]T, error)
 // a call, keyed by repository name. A repository ECR does not know (deleted
 // since it was listed) is left out of the map rather than failing the read:
 // callers treat it as absent, as they would after listing again. Any other
-// per-repository failure is an error naming the repository.
+// per-repository failure is an error naming the repository. (The service
+// model also lists RepositoryNotFoundException for the call as a whole;
+// callers pass names they have just listed, so that fails the read.)
 func ReadEffectiveScanning(ctx context.Context, c Reader, names []string) (map[string]types.RepositoryScanningConfiguration, error) {
 	out := make(map[string]types.RepositoryScanningConfiguration, len(names))
 	for start := 0; start < len(names); start += ScanBatchSize {
