@@ -149,8 +149,8 @@ func TestRegistryReadsWrapErrors(t *testing.T) {
 
 func TestListPullThroughCacheRulesReadsEveryPage(t *testing.T) {
 	f := ecrfake.New()
-	want := []string{"ecr-public", "k8s", "quay", "chainguard", "public2"}
-	urls := []string{"public.ecr.aws", "registry.k8s.io", "quay.io", "cgr.dev", "public.ecr.aws"}
+	want := []string{"ecr-public", "k8s", "quay", "mirror", "public2"}
+	urls := []string{"public.ecr.aws", "registry.k8s.io", "quay.io", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "public.ecr.aws"}
 	for i, p := range want {
 		if _, err := f.CreatePullThroughCacheRule(ctx, &ecr.CreatePullThroughCacheRuleInput{
 			EcrRepositoryPrefix: aws.String(p), UpstreamRegistryUrl: aws.String(urls[i]),
