@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 type applyOptions struct {
@@ -45,6 +47,13 @@ plan is read again to check it, and stdin cannot be read twice).
 A plan with a blocked change (one that would destroy images) is refused
 before any write; the message names the flag that allows it.
 
+Several registries (-f repeated, or a directory): one plan is shown and
+confirmed once, then the registries are applied side by side. A blocked
+change in any registry refuses the whole apply. A registry that cannot be
+reached or read is reported and the others are applied (exit 1). A saved
+plan records the -f paths and a fingerprint per registry; apply refuses it,
+naming each stale registry, when any of them changed.
+
 Interrupts: the first Ctrl-C or SIGTERM stops new calls; calls in flight
 finish and apply reports (exit 1); a second exits at once (exit 130). A
 replacement (--allow-replace) is the exception: before it deletes a
@@ -55,11 +64,14 @@ file stays: 'ecrctl restore FILE' replays what is missing.
 
 Exit codes:
   0  applied, or nothing to do
-  1  error, refused, or some changes failed (each failure is listed)`,
+  1  error, refused, some changes failed (each failure is listed), or some
+     registry could not be planned`,
 		Example: `  ecrctl apply
   ecrctl apply --auto-approve                # in CI
   ecrctl plan --out plan.json && ecrctl apply plan.json
-  ecrctl apply --allow-replace --allow-delete-images   # permit destroying images`,
+  ecrctl apply --allow-replace --allow-delete-images   # permit destroying images
+  ecrctl apply -f registries/ --auto-approve           # every registry of the directory's files
+  ecrctl plan -f teams/ -f shared.yaml --out plan.json && ecrctl apply plan.json`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeFileExt(1, "json"), // a plan saved by plan --out
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,32 +92,38 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	// Apply always estimates lifecycle impact: a policy change that expires
 	// images at once is blocked without --allow-delete-images.
 	flags := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace, Now: time.Now(), PricePerGBMonth: format.DefaultPricePerGBMonth}
+	stdin := slices.Contains(g.Files, stdinPath)
 	switch {
 	case o.PlanFile == stdinPath:
 		return errors.New("apply - : a saved plan must be a file (its spec is found relative to it); save one with `ecrctl plan --out FILE`")
-	case g.File == stdinPath && o.PlanFile != "":
+	case stdin && o.PlanFile != "":
 		return errors.New("apply PLAN_FILE with -f - : a saved plan is checked against the spec it was made from, and stdin cannot be read again; pass the spec as a file with -f FILE, or drop -f")
-	case g.File == stdinPath && !o.AutoApprove:
+	case stdin && !o.AutoApprove:
 		return errors.New("apply -f - reads the spec from stdin, so stdin cannot answer the confirmation; review `ecrctl plan -f -` and pass --auto-approve, or pass the spec as a file")
 	}
 	var saved *reconcile.Plan
-	specFile := g.File
+	specPaths := g.Files
 	if o.PlanFile != "" {
 		var err error
 		if saved, err = reconcile.ReadPlanFile(o.PlanFile); err != nil {
 			return err
 		}
-		// A saved plan names its spec relative to the plan file; -f wins.
-		if path := saved.SpecPath(o.PlanFile); !o.FileSet && path != "" {
-			specFile = path
+		// A saved plan names its spec files relative to the plan file; -f
+		// wins.
+		if paths := saved.SpecPathsOf(o.PlanFile); !o.FileSet && len(paths) > 0 {
+			specPaths = paths
 		}
 	}
-	s, err := loadSpec(ctx, f, specFile)
+	targets, err := loadTargets(ctx, f, specPaths)
 	if err != nil {
 		return err
 	}
-	warnPendingRestores(f, s)
-	c, err := computePlan(ctx, f, g, s, flags)
+	if len(targets) > 1 {
+		return runApplyMany(ctx, f, g, o, targets, saved, flags)
+	}
+	t := targets[0]
+	warnPendingRestores(f, t.Spec)
+	c, err := computePlan(ctx, f, g, t, flags)
 	if err != nil {
 		return err
 	}
@@ -127,21 +145,89 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		return &reconcile.BlockedError{Changes: blocked}
 	}
-	if !o.AutoApprove {
-		switch {
-		case f.IO.CanPrompt():
-			ok, err := confirm(ctx, f)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				fmt.Fprintln(f.IO.ErrOut, "Apply cancelled; nothing was changed.")
-				return errReported
-			}
-		case saved == nil:
-			return errors.New("refusing to apply without confirmation: stdin is not a terminal. Review the plan and pass --auto-approve, or apply a saved plan file")
+	if err := approve(ctx, f, o, saved != nil); err != nil {
+		return err
+	}
+	opt, line := applyRunOptions(f, g)
+	res, err := reconcile.Apply(ctx, client, p, opt)
+	line.Clear()
+	if err != nil {
+		return err
+	}
+	return reportApply(f, res)
+}
+
+// runApplyMany applies a run over several registries: one plan shown, one
+// confirmation, every registry applied side by side. A registry that
+// cannot be planned is shown with its reason and the others are applied;
+// a blocked change in any registry, or a saved plan stale in any, refuses
+// the whole apply before any write.
+func runApplyMany(ctx context.Context, f *factory, g *globalOptions, o *applyOptions, targets []*spec.Target, saved *reconcile.Plan, flags reconcile.DiffOptions) error {
+	for _, t := range targets {
+		warnPendingRestores(f, t.Spec)
+	}
+	run, err := computeRun(ctx, f, g, targets, flags)
+	if err != nil {
+		return err
+	}
+	if saved != nil {
+		if err := reconcile.CheckSavedRun(saved, run); err != nil {
+			return err
 		}
 	}
+	if err := reconcile.RenderRunText(f.IO.Out, run, f.IO.Color(g.NoColor)); err != nil {
+		return err
+	}
+	if !run.HasChanges() {
+		if reportFailedRegistries(f, run) {
+			return errReported
+		}
+		return nil
+	}
+	if blocked := run.Blocked(); len(blocked) > 0 {
+		return &reconcile.BlockedError{Changes: blocked}
+	}
+	if err := approve(ctx, f, o, saved != nil); err != nil {
+		return err
+	}
+	opt, line := applyRunOptions(f, g)
+	res, err := reconcile.ApplyRun(ctx, run, opt)
+	line.Clear()
+	if err != nil {
+		return err
+	}
+	complete := reconcile.RenderApplyResult(f.IO.Out, f.IO.ErrOut, res)
+	if failed := reportFailedRegistries(f, run); failed || !complete {
+		return errReported
+	}
+	return nil
+}
+
+// approve asks for confirmation on a terminal; without one, only
+// --auto-approve or a saved plan (reviewed when it was made) go ahead.
+func approve(ctx context.Context, f *factory, o *applyOptions, savedPlan bool) error {
+	if o.AutoApprove {
+		return nil
+	}
+	switch {
+	case f.IO.CanPrompt():
+		ok, err := confirm(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(f.IO.ErrOut, "Apply cancelled; nothing was changed.")
+			return errReported
+		}
+	case !savedPlan:
+		return errors.New("refusing to apply without confirmation: stdin is not a terminal. Review the plan and pass --auto-approve, or apply a saved plan file")
+	}
+	return nil
+}
+
+// applyRunOptions are apply's options from the flags and streams, with the
+// progress line they draw on (nil when there is none; Clear it after).
+func applyRunOptions(f *factory, g *globalOptions) (reconcile.ApplyOptions, *liveLine) {
 	opt := reconcile.DefaultApplyOptions()
 	opt.Parallelism = g.Parallelism
 	opt.Progress = f.IO.ErrOut
@@ -152,12 +238,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		opt.Progress = line
 		opt.Steps = func(p reconcile.ApplyProgress) { line.Set(applyProgressText(p)) }
 	}
-	res, err := reconcile.Apply(ctx, client, p, opt)
-	line.Clear()
-	if err != nil {
-		return err
-	}
-	return reportApply(f, res)
+	return opt, line
 }
 
 // confirm asks for "yes". An interrupt while waiting cancels the apply: the

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,7 +57,15 @@ func completeRepositoryNames(g *globalOptions, limit int) cobra.CompletionFunc {
 		if limit > 0 && len(args) >= limit {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		s, err := spec.Load(g.File)
+		// cobra parses the flags twice while completing, and a repeatable
+		// flag then holds each path twice.
+		var paths []string
+		for _, p := range g.Files {
+			if !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
+		}
+		ts, err := spec.LoadSet(context.Background(), paths)
 		if err != nil {
 			cobra.CompDebugln(fmt.Sprintf("completing repository names: %v", err), false)
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -65,9 +75,12 @@ func completeRepositoryNames(g *globalOptions, limit int) cobra.CompletionFunc {
 			taken[a] = true
 		}
 		var names []cobra.Completion
-		for _, r := range s.Repositories {
-			if !taken[r.Name] && strings.HasPrefix(r.Name, toComplete) {
-				names = append(names, r.Name)
+		for _, t := range ts {
+			for _, r := range t.Spec.Repositories {
+				if !taken[r.Name] && strings.HasPrefix(r.Name, toComplete) {
+					taken[r.Name] = true // one name in several registries is offered once
+					names = append(names, r.Name)
+				}
 			}
 		}
 		return names, cobra.ShellCompDirectiveNoFileComp

@@ -33,7 +33,7 @@ func TestBadFlagsAreRefusedBeforeAnyAWSCall(t *testing.T) {
 		{"zero request timeout", "", []string{"plan", "--request-timeout", "0s"}, "--request-timeout must be a positive duration such as 30s or 2m, got 0s"},
 		{"negative request timeout", "", []string{"plan", "--request-timeout", "-5s"}, "--request-timeout must be a positive duration such as 30s or 2m, got -5s"},
 		{"bad request timeout env", "soon", []string{"plan"}, `ECRCTL_REQUEST_TIMEOUT="soon" is not a positive duration; use e.g. 30s or 2m`},
-		{"empty spec path", "", []string{"plan", "-f", ""}, "-f/--file must name the spec file, or - for stdin"},
+		{"empty spec path", "", []string{"plan", "-f", ""}, "-f/--file must name a spec file, a directory of spec files, or - for stdin"},
 		{"saved plan to stdout", "", []string{"plan", "--out", "-"}, "--out - : a saved plan must be a file"},
 		{"summary to stdout", "", []string{"plan", "--summary-file", "-"}, "--summary-file - : the summary must be a file"},
 		{"saved plan of a spec from stdin", "", []string{"plan", "-f", "-", "--out", "plan.json"}, "--out with -f - : apply re-reads the spec"},

@@ -76,7 +76,7 @@ func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptio
 			return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file with -o", o.Output)
 		}
 	}
-	client, region, err := connect(ctx, f, g, &spec.File{})
+	client, region, err := connectTarget(ctx, f, g, &spec.Target{Spec: &spec.File{}})
 	if err != nil {
 		return err
 	}

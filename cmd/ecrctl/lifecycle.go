@@ -85,15 +85,16 @@ func runExplain(ctx context.Context, f *factory, g *globalOptions, o *explainOpt
 			return err
 		}
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	t, err := loadTarget(ctx, f, g, "lifecycle explain")
 	if err != nil {
 		return err
 	}
+	s := t.Spec
 	name, policy, err := explain.ChoosePolicy(s, o.Repository, o.Policy, o.PolicyFile)
 	if err != nil {
 		return err
 	}
-	client, _, err := connect(ctx, f, g, s)
+	client, _, err := connectTarget(ctx, f, g, t)
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,12 @@ func runLogin(ctx context.Context, f *factory, g *globalOptions, o *loginOptions
 			return err
 		}
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	t, err := loadTarget(ctx, f, g, "login")
 	if err != nil {
 		return err
 	}
-	client, _, err := connect(ctx, f, g, s)
+	s := t.Spec
+	client, _, err := connectTarget(ctx, f, g, t)
 	if err != nil {
 		return err
 	}

@@ -59,11 +59,12 @@ func runOutputs(ctx context.Context, f *factory, g *globalOptions, o *outputsOpt
 	if o.Format == "github" && githubOutput == "" {
 		return errors.New("-o github appends to the file named by $GITHUB_OUTPUT, which is unset; run it in a GitHub Actions step or use -o env")
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	t, err := loadTarget(ctx, f, g, "outputs")
 	if err != nil {
 		return err
 	}
-	client, _, err := connect(ctx, f, g, s)
+	s := t.Spec
+	client, _, err := connectTarget(ctx, f, g, t)
 	if err != nil {
 		return err
 	}

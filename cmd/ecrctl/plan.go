@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,16 +47,30 @@ to change its encryption, or a lifecycle policy change that destroys images
 the current policy keeps, now or within 30 days) are marked blocked unless
 the flag that allows them is given; apply refuses a plan with a blocked change.
 
+Several registries: -f may be repeated and may name a directory (its *.yaml
+files). Files for one registry (account and region) are merged; the
+registries are read side by side, each one's changes shown under a header
+with its account, region and role, and one summary line for the run.
+--parallelism bounds the calls of the whole run, shared fairly between the
+registries. A registry that cannot be reached or read is shown with the
+reason, the others are still planned, and the run exits 1. In JSON each
+change then carries its account and region, its address reads
+registry["ACCOUNT/REGION"].repository.NAME, and a registries list gives each
+registry's role, files, unmanaged repositories and fingerprint or error
+(docs/plan-json.md).
+
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
-  1  error
-  2  changes present (--detailed-exitcode only)`,
+  1  error, or some registry could not be planned
+  2  changes present in some registry (--detailed-exitcode only)`,
 		Example: `  ecrctl plan
   ecrctl plan -o json | jq '.resource_changes[] | select(.actions != ["no-op"])'
   ecrctl plan --detailed-exitcode    # drift check in CI: exit 2 means drift
   ecrctl plan -o markdown > plan.md  # for a pull-request comment
   ecrctl plan --summary-file "$GITHUB_STEP_SUMMARY"   # text to stdout, markdown appended to the job summary
-  ecrctl plan --out plan.json && ecrctl apply plan.json`,
+  ecrctl plan --out plan.json && ecrctl apply plan.json
+  ecrctl plan -f registries/          # every *.yaml file there: one plan over their registries
+  ecrctl plan -f teams/ -f shared.yaml --detailed-exitcode   # drift check over several accounts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPlan(cmd.Context(), f, g, o)
@@ -104,19 +121,24 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	}
 	// apply re-reads a saved plan's spec to check it is not stale: stdin
 	// cannot be read twice.
-	if o.Out != "" && g.File == stdinPath {
+	if o.Out != "" && slices.Contains(g.Files, stdinPath) {
 		return errors.New("--out with -f - : apply re-reads the spec a saved plan was made from, and stdin cannot be read again; save the spec to a file and pass -f FILE")
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	targets, err := loadTargets(ctx, f, g.Files)
 	if err != nil {
 		return err
 	}
-	warnPendingRestores(f, s)
 	opt := reconcile.DiffOptions{AllowDeleteImages: o.AllowDeleteImages, AllowReplace: o.AllowReplace}
 	if !o.NoLifecycleImpact {
 		opt.Now, opt.PricePerGBMonth = time.Now(), o.PricePerGBMonth
 	}
-	c, err := computePlan(ctx, f, g, s, opt)
+	if len(targets) > 1 {
+		return runPlanMany(ctx, f, g, o, targets, opt)
+	}
+	t := targets[0]
+	s := t.Spec
+	warnPendingRestores(f, s)
+	c, err := computePlan(ctx, f, g, t, opt)
 	if err != nil {
 		return err
 	}
@@ -141,7 +163,7 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		return err
 	}
 	if o.SummaryFile != "" {
-		if err := appendMarkdown(o.SummaryFile, p); err != nil {
+		if err := appendMarkdown(o.SummaryFile, func(w io.Writer) error { return reconcile.RenderMarkdown(w, p) }); err != nil {
 			return err
 		}
 	}
@@ -149,10 +171,9 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 		if p.RegistryID == "" {
 			return fmt.Errorf("not saving the plan to %s: ecrctl could not tell which AWS account it was made for (the registry holds no repositories and ecr:DescribeRegistry was denied), and a saved plan must never apply to an account nobody reviewed. Allow ecr:DescribeRegistry and run plan again", o.Out)
 		}
-		if err := reconcile.WritePlanFile(o.Out, p); err != nil {
+		if err := savePlan(f, g, o.Out, p, len(t.Sources) == 1); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.IO.ErrOut, "Saved the plan to %s; run `ecrctl apply %s` to apply exactly these changes.\n", o.Out, o.Out)
 	}
 	if o.DetailedExitCode && p.HasChanges {
 		return exitCodeError{exitChanges}
@@ -160,11 +181,99 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	return nil
 }
 
+// savePlan writes the plan file. A plan from one spec file keeps the format
+// of earlier versions (the spec file in its fingerprint); any other set
+// records the -f paths, which apply loads again.
+func savePlan(f *factory, g *globalOptions, path string, p *reconcile.Plan, oneSource bool) error {
+	var err error
+	if oneSource && len(g.Files) == 1 && !isDir(g.Files[0]) {
+		err = reconcile.WritePlanFile(path, p)
+	} else {
+		err = reconcile.WritePlanFileFrom(path, p, g.Files)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Saved the plan to %s; run `ecrctl apply %s` to apply exactly these changes.\n", path, path)
+	return nil
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// runPlanMany plans a run over several registries: side by side, one
+// rendering with a section per registry, one exit code. A registry that
+// cannot be planned is shown with its reason and the run exits 1.
+func runPlanMany(ctx context.Context, f *factory, g *globalOptions, o *planOptions, targets []*spec.Target, opt reconcile.DiffOptions) error {
+	run, err := computeRun(ctx, f, g, targets, opt)
+	if err != nil {
+		return err
+	}
+	if o.NoLifecycleImpact {
+		run.NoteImpactSkipped()
+	}
+	if o.AWSPreview && !opt.Now.IsZero() {
+		for _, r := range run.Planned() {
+			if err := reconcile.AddPreviewChecks(ctx, r.Client, r.Target.Spec, r.Live, r.Plan, reconcile.PreviewOptions{Poll: 2 * time.Second, Timeout: 2 * time.Minute}); err != nil {
+				return fmt.Errorf("%s: %w", r.Title(), err)
+			}
+		}
+	}
+	switch o.Output {
+	case "json":
+		err = reconcile.RenderJSON(f.IO.Out, run.Merged())
+	case "markdown":
+		err = reconcile.RenderRunMarkdown(f.IO.Out, run)
+	default:
+		err = reconcile.RenderRunText(f.IO.Out, run, f.IO.Color(g.NoColor))
+	}
+	if err != nil {
+		return err
+	}
+	if o.SummaryFile != "" {
+		if err := appendMarkdown(o.SummaryFile, func(w io.Writer) error { return reconcile.RenderRunMarkdown(w, run) }); err != nil {
+			return err
+		}
+	}
+	failed := run.Failed()
+	if o.Out != "" {
+		if len(failed) > 0 {
+			fmt.Fprintf(f.IO.ErrOut, "Not saving the plan to %s: a saved plan covers every registry of the run, and %s could not be planned.\n", o.Out, format.Count(len(failed), "registry", "registries"))
+		} else if err := savePlan(f, g, o.Out, run.Merged(), false); err != nil {
+			return err
+		}
+	}
+	if reportFailedRegistries(f, run) {
+		return errReported
+	}
+	if o.DetailedExitCode && run.HasChanges() {
+		return exitCodeError{exitChanges}
+	}
+	return nil
+}
+
+// reportFailedRegistries says on stderr which registries could not be
+// planned (the plan shows why, under each one's header); true when any.
+func reportFailedRegistries(f *factory, run *reconcile.Run) bool {
+	failed := run.Failed()
+	if len(failed) == 0 {
+		return false
+	}
+	names := make([]string, len(failed))
+	for i, r := range failed {
+		names[i] = fmt.Sprintf("%s (%s)", r.Title(), r.Sources())
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Error: %d of %d registries could not be planned, so nothing was done there: %s. The plan shows why under each one.\n", len(failed), len(run.Registries), strings.Join(names, "; "))
+	return true
+}
+
 // appendMarkdown appends the markdown plan to path, creating it if needed:
 // GitHub's $GITHUB_STEP_SUMMARY is shared by the steps of a job.
-func appendMarkdown(path string, p *reconcile.Plan) error {
+func appendMarkdown(path string, render func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := reconcile.RenderMarkdown(&buf, p); err != nil {
+	if err := render(&buf); err != nil {
 		return err
 	}
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -193,9 +302,10 @@ type computed struct {
 	Live   *reconcile.Live
 }
 
-// computePlan reads live state for the spec and diffs it.
-func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File, opt reconcile.DiffOptions) (*computed, error) {
-	client, region, err := connect(ctx, f, g, s)
+// computePlan reads live state for one registry's spec and diffs it.
+func computePlan(ctx context.Context, f *factory, g *globalOptions, t *spec.Target, opt reconcile.DiffOptions) (*computed, error) {
+	s := t.Spec
+	client, region, err := connectTarget(ctx, f, g, t)
 	if err != nil {
 		return nil, err
 	}
@@ -214,4 +324,51 @@ func computePlan(ctx context.Context, f *factory, g *globalOptions, s *spec.File
 		return nil, err
 	}
 	return &computed{Plan: reconcile.Diff(s, live, opt), Client: client, Live: live}, nil
+}
+
+// computeRun plans several registries side by side. --region must not
+// contradict a region a spec names: that is refused before anything is
+// sent. An interrupt ends the run with its error, as for one registry.
+func computeRun(ctx context.Context, f *factory, g *globalOptions, targets []*spec.Target, opt reconcile.DiffOptions) (*reconcile.Run, error) {
+	for _, t := range targets {
+		if err := checkRegionFlag(g, t); err != nil {
+			return nil, err
+		}
+	}
+	ropt := reconcile.RunOptions{
+		Connect: func(ctx context.Context, t *spec.Target) (ecrapi.API, string, error) {
+			return connectTarget(ctx, f, g, t)
+		},
+		Parallelism: g.Parallelism,
+		Diff:        opt,
+	}
+	repos := 0
+	for _, t := range targets {
+		repos += len(t.Spec.Repositories)
+	}
+	line := f.IO.LiveLine(g.NoColor)
+	switch {
+	case line != nil:
+		line.Set(fmt.Sprintf("Reading live ECR state in %d registries...", len(targets)))
+		repos, images := make([]reconcile.ReadProgress, len(targets)), make([]reconcile.ReadProgress, len(targets))
+		ropt.Progress = func(i int, p reconcile.ReadProgress) { // serialised by PlanRun
+			if p.Stage == reconcile.ReadImages {
+				images[i] = p
+			} else {
+				repos[i] = p
+			}
+			line.Set(runProgressText(repos, images))
+		}
+	case f.IO.Interactive():
+		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %d registries for %d %s...\n", len(targets), repos, format.Plural(repos, "repository", "repositories"))
+	}
+	run := reconcile.PlanRun(ctx, targets, ropt)
+	line.Clear()
+	if ctx.Err() != nil {
+		for _, r := range run.Failed() {
+			return nil, fmt.Errorf("%s: %w", r.Title(), r.Err)
+		}
+		return nil, ctx.Err()
+	}
+	return run, nil
 }

@@ -87,6 +87,21 @@ func readProgressText(region string, p reconcile.ReadProgress) string {
 	return fmt.Sprintf("Reading live ECR state in %s: %d/%d %s", region, p.Done, p.Total, format.Plural(p.Total, "repository", "repositories"))
 }
 
+// runProgressText is the live line of a plan over several registries: the
+// repositories read in all of them, then the images. repos and images hold
+// each registry's progress in the two stages.
+func runProgressText(repos, images []reconcile.ReadProgress) string {
+	var r, im reconcile.ReadProgress
+	for i := range repos {
+		r.Done, r.Total = r.Done+repos[i].Done, r.Total+repos[i].Total
+		im.Done, im.Total = im.Done+images[i].Done, im.Total+images[i].Total
+	}
+	if im.Total > 0 && r.Done == r.Total {
+		return fmt.Sprintf("Reading images where the lifecycle policy changes: %d/%d %s", im.Done, im.Total, format.Plural(im.Total, "repository", "repositories"))
+	}
+	return fmt.Sprintf("Reading live ECR state in %d registries: %d/%d %s", len(repos), r.Done, r.Total, format.Plural(r.Total, "repository", "repositories"))
+}
+
 // applyProgressText is the live line of an apply.
 func applyProgressText(p reconcile.ApplyProgress) string {
 	return fmt.Sprintf("Applying: %d/%d %s", p.Done, p.Total, format.Plural(p.Total, "step", "steps"))

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,7 +37,9 @@ func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.c
 var errReported = errors.New("reported")
 
 type globalOptions struct {
-	File        string
+	// Files are the spec paths (-f, repeatable): files, directories of
+	// *.yaml files, or - for stdin.
+	Files       []string
 	Region      string
 	Profile     string
 	EndpointURL string
@@ -116,13 +120,13 @@ Exit codes:
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.File, "file", "f", "registry.yaml", "spec file; - reads it from stdin")
+	pf.StringArrayVarP(&g.Files, "file", "f", []string{"registry.yaml"}, "spec file, or a directory of *.yaml files; repeatable, files for several registries make one run; - reads one from stdin")
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's region, then AWS_REGION / profile)")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE)")
 	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "ECR endpoint URL, e.g. a local emulator (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)")
 	// 20: measured in bench/results.md, the largest value that keeps a plan
 	// within 1.3x of the network bound; it halves a drift check against 10.
-	pf.IntVar(&g.Parallelism, "parallelism", 20, "concurrent ECR calls")
+	pf.IntVar(&g.Parallelism, "parallelism", 20, "concurrent ECR calls, shared fairly by every registry of the run")
 	pf.IntVar(&g.MaxRetries, "max-retries", 5, "retries of throttled or transient AWS errors, timeouts included, with adaptive backoff")
 	pf.DurationVar(&g.RequestTimeout, "request-timeout", ecrapi.DefaultRequestTimeout, "time one HTTP attempt may take, connecting to reading the answer, before it is retried (also "+requestTimeoutEnv+")")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output or rewrite progress lines (also NO_COLOR)")
@@ -164,8 +168,8 @@ func (g *globalOptions) check(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	if g.File == "" {
-		return errors.New("-f/--file must name the spec file, or - for stdin")
+	if slices.Contains(g.Files, "") {
+		return errors.New("-f/--file must name a spec file, a directory of spec files, or - for stdin")
 	}
 	return nil
 }
@@ -180,51 +184,96 @@ func checkEndpointURL(raw string) error {
 	return fmt.Errorf("--endpoint-url %q must be an absolute http:// or https:// URL with a host, e.g. http://localhost:5000 or https://api.ecr.us-west-2.amazonaws.com", raw)
 }
 
-// stdinPath as a file flag means stdin (or stdout); stdinName names it in
-// messages (`<stdin>:3:5: repositories[0].name: ...`).
-const (
-	stdinPath = "-"
-	stdinName = "<stdin>"
-)
+// stdinPath as a file flag means stdin (or stdout).
+const stdinPath = spec.StdinPath
 
-// loadSpec loads the spec and prints every problem; the caller exits 1.
-func loadSpec(ctx context.Context, f *factory, path string) (*spec.File, error) {
-	var s *spec.File
-	var err error
-	if path == stdinPath {
-		if f.IO.inTTY {
-			fmt.Fprintln(f.IO.ErrOut, "Reading the spec from stdin; end it with Ctrl-D.")
-		}
-		path = stdinName
-		s, err = spec.ReadContext(ctx, path, f.IO.In)
-	} else {
-		s, err = spec.LoadContext(ctx, path)
+// loadTargets loads the spec set (every -f path, merged per registry) and
+// prints every problem; the caller exits 1.
+func loadTargets(ctx context.Context, f *factory, paths []string) ([]*spec.Target, error) {
+	if slices.Contains(paths, stdinPath) && f.IO.inTTY {
+		fmt.Fprintln(f.IO.ErrOut, "Reading the spec from stdin; end it with Ctrl-D.")
 	}
+	ts, err := spec.LoadSetFrom(ctx, paths, f.IO.In)
 	if err != nil {
 		var ps spec.Problems
 		if errors.As(err, &ps) {
 			for _, p := range ps {
 				fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", p.Error())
 			}
-			fmt.Fprintf(f.IO.ErrOut, "%d %s in %s; nothing was sent to AWS.\n", len(ps), format.Plural(len(ps), "problem", "problems"), path)
+			names := slices.Clone(paths)
+			for i, p := range names {
+				if p == stdinPath {
+					names[i] = spec.StdinName
+				}
+			}
+			fmt.Fprintf(f.IO.ErrOut, "%d %s in %s; nothing was sent to AWS.\n", len(ps), format.Plural(len(ps), "problem", "problems"), strings.Join(names, ", "))
 			return nil, errReported
 		}
 		return nil, err
 	}
-	return s, nil
+	return ts, nil
 }
 
-// connect resolves the region (flag, then spec, then the SDK's chain) and
-// builds the client. A flag that contradicts the spec is an error.
-func connect(ctx context.Context, f *factory, g *globalOptions, s *spec.File) (ecrapi.API, string, error) {
+// loadTarget loads the spec set of a verb that works on one registry.
+func loadTarget(ctx context.Context, f *factory, g *globalOptions, verb string) (*spec.Target, error) {
+	ts, err := loadTargets(ctx, f, g.Files)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) > 1 {
+		return nil, fmt.Errorf("%s works on one registry, and the spec files give %d (%s); name the files of one registry with -f", verb, len(ts), describeTargets(ts))
+	}
+	return ts[0], nil
+}
+
+// describeTargets names each target by its account and region, for
+// messages.
+func describeTargets(ts []*spec.Target) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		account, region := t.Account, t.Region
+		if account == "" {
+			account = "default account"
+		}
+		if region == "" {
+			region = "default region"
+		}
+		names[i] = account + "/" + region
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkRegionFlag refuses a --region that contradicts a region the spec
+// names, before anything is sent.
+func checkRegionFlag(g *globalOptions, t *spec.Target) error {
+	if g.Region != "" && t.Region != "" && g.Region != t.Region {
+		return fmt.Errorf("--region %s contradicts region %s in %s; drop the flag or change the spec", g.Region, t.Region, strings.Join(t.Sources, ", "))
+	}
+	return nil
+}
+
+// connectTarget is the one place a target becomes a client: the region is
+// the target's, else the flag's, else the SDK's chain; the credentials are
+// the default chain's, or the target's assumeRole on top of them. A flag
+// that contradicts the spec is an error.
+func connectTarget(ctx context.Context, f *factory, g *globalOptions, t *spec.Target) (ecrapi.API, string, error) {
+	if err := checkRegionFlag(g, t); err != nil {
+		return nil, "", err
+	}
 	region := g.Region
-	if region != "" && s.Region != "" && region != s.Region {
-		return nil, "", fmt.Errorf("--region %s contradicts region %s in %s; drop the flag or change the spec", region, s.Region, s.Path)
+	if t.Region != "" {
+		region = t.Region
 	}
-	if region == "" {
-		region = s.Region
+	o := g.clientOptions(region)
+	if r := t.AssumeRole; r != nil {
+		where := t.Account
+		if region != "" {
+			where += "/" + region
+		}
+		o.AssumeRole = &ecrapi.AssumeRoleOptions{RoleARN: r.RoleARN, ExternalID: r.ExternalID, SessionName: r.SessionName,
+			Account: t.Spec.Account, For: fmt.Sprintf("%s (%s)", strings.Join(t.Sources, ", "), where)}
 	}
-	return f.NewECR(ctx, g.clientOptions(region))
+	return f.NewECR(ctx, o)
 }
 
 // clientOptions is the one place global flags become client options, so no

@@ -96,15 +96,16 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if err := checkPrice(o.PricePerGBMonth); err != nil {
 		return err
 	}
-	s, err := loadSpec(ctx, f, g.File)
+	t, err := loadTarget(ctx, f, g, "status")
 	if err != nil {
 		return err
 	}
+	s := t.Spec
 	// Check the names before connecting: a typo costs no AWS call.
 	if _, err := status.Select(s, o.Repositories); err != nil {
 		return err
 	}
-	client, region, err := connect(ctx, f, g, s)
+	client, region, err := connectTarget(ctx, f, g, t)
 	if err != nil {
 		return err
 	}

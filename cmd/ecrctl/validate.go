@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,10 @@ tags, tag mutability and filters, encryption, lifecycle rules, policy shape),
 plus duplicate names and unknown policy references. It never loads AWS
 credentials and makes no AWS call.
 
+With several -f, or a directory, every file is checked, and files for one
+registry (account and region) are merged: a repository described by two
+files is an error that names both.
+
 It also lints lifecycle policies for rules that ECR accepts but that do not
 do what they look like: multi-entry prefix lists (an AND), shadowed rules,
 count-based "any" rules with no keep rule, and too-short ages on release
@@ -32,28 +37,36 @@ Exit codes:
      file:line: field: message or the policy and rule priority`,
 		Example: `  ecrctl validate
   ecrctl validate --strict -f registries/prod.yaml   # in CI
+  ecrctl validate -f registries/                     # every *.yaml file there
   generate-spec | ecrctl validate -f -               # the spec from stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := loadSpec(cmd.Context(), f, g.File)
+			ts, err := loadTargets(cmd.Context(), f, g.Files)
 			if err != nil {
 				return err
 			}
-			warnings, notes := 0, 0
-			for _, w := range lifecycle.LintAll(s.PoliciesInUse()) {
-				if w.Code == lifecycle.WarnPrefixOvermatch {
-					notes++
-					fmt.Fprintf(f.IO.ErrOut, "Note: %s\n", w)
-					continue
+			warnings, notes, repos := 0, 0, 0
+			for _, t := range ts {
+				repos += len(t.Spec.Repositories)
+				for _, w := range lifecycle.LintAll(t.Spec.PoliciesInUse()) {
+					if w.Code == lifecycle.WarnPrefixOvermatch {
+						notes++
+						fmt.Fprintf(f.IO.ErrOut, "Note: %s\n", w)
+						continue
+					}
+					warnings++
+					fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
 				}
-				warnings++
-				fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
 			}
 			if strict && warnings > 0 {
 				fmt.Fprintf(f.IO.ErrOut, "%d lifecycle %s and --strict is set.\n", warnings, format.Plural(warnings, "warning", "warnings"))
 				return errReported
 			}
-			fmt.Fprintf(f.IO.Out, "%s is valid: %d %s", s.Path, len(s.Repositories), format.Plural(len(s.Repositories), "repository", "repositories"))
+			if len(ts) == 1 {
+				fmt.Fprintf(f.IO.Out, "%s is valid: %d %s", ts[0].Spec.Path, repos, format.Plural(repos, "repository", "repositories"))
+			} else {
+				fmt.Fprintf(f.IO.Out, "%s are valid: %s, %s", strings.Join(g.Files, ", "), format.Count(len(ts), "registry", "registries"), format.Count(repos, "repository", "repositories"))
+			}
 			if warnings+notes > 0 {
 				fmt.Fprintf(f.IO.Out, " (%d %s, %d %s)", warnings, format.Plural(warnings, "warning", "warnings"), notes, format.Plural(notes, "note", "notes"))
 			}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -47,7 +48,7 @@ type RegistryRun struct {
 	Err error
 }
 
-// Run is a plan over several registries, in the order of the targets.
+// Run is a plan over several registries, sorted by account and region.
 type Run struct {
 	Registries []*RegistryRun
 }
@@ -125,6 +126,11 @@ func planRunWith(ctx context.Context, targets []*spec.Target, opt RunOptions, li
 		})
 	}
 	wg.Wait()
+	// In the order of the registries as found: a target for the default
+	// identity is listed under its account, not first.
+	slices.SortStableFunc(run.Registries, func(a, b *RegistryRun) int {
+		return cmp.Or(cmp.Compare(a.Account(), b.Account()), cmp.Compare(a.Region, b.Region))
+	})
 	run.refuseSameRegistry()
 	return run
 }
@@ -265,18 +271,12 @@ func (r *RegistryRun) qualify(c ResourceChange) ResourceChange {
 	return c
 }
 
-// RunApplyOptions tune ApplyRun.
-type RunApplyOptions struct {
-	ApplyOptions
-	// Steps, when set, is told how many calls of the whole run are done.
-	Steps func(ApplyProgress)
-}
-
 // ApplyRun applies every planned registry with changes, side by side,
 // through their limited clients. It refuses before any write when any
-// registry has a blocked change. Progress lines are prefixed with the
-// registry, and the result's addresses are unique across the run.
-func ApplyRun(ctx context.Context, run *Run, opt RunApplyOptions) (*Result, error) {
+// registry has a blocked change. opt is for the whole run: Progress lines
+// are prefixed with the registry, Steps counts the calls of all of them,
+// and the result's addresses are unique across the run.
+func ApplyRun(ctx context.Context, run *Run, opt ApplyOptions) (*Result, error) {
 	if blocked := run.Blocked(); len(blocked) > 0 {
 		return nil, &BlockedError{Changes: blocked}
 	}
@@ -287,7 +287,7 @@ func ApplyRun(ctx context.Context, run *Run, opt RunApplyOptions) (*Result, erro
 	steps := make([]ApplyProgress, len(regs))
 	var wg sync.WaitGroup
 	for i, r := range regs {
-		o := opt.ApplyOptions
+		o := opt
 		if o.Progress != nil {
 			o.Progress = &prefixWriter{mu: &mu, w: opt.Progress, prefix: "[" + r.Key() + "] "}
 		}

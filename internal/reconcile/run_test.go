@@ -160,7 +160,7 @@ func TestRunFailureStaysWithItsRegistry(t *testing.T) {
 			t.Errorf("text plan lacks %q:\n%s", want, text.String())
 		}
 	}
-	res, err := ApplyRun(context.Background(), run, RunApplyOptions{ApplyOptions: fastApply()})
+	res, err := ApplyRun(context.Background(), run, fastApply())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestRunRefusesTwoTargetsForOneRegistry(t *testing.T) {
 			t.Errorf("%s: err = %v, want both files and the registry named", r.Sources(), r.Err)
 		}
 	}
-	if _, err := ApplyRun(context.Background(), run, RunApplyOptions{ApplyOptions: fastApply()}); err != nil {
+	if _, err := ApplyRun(context.Background(), run, fastApply()); err != nil {
 		t.Fatal(err)
 	}
 	if fake.Writes() != 0 {
@@ -226,7 +226,7 @@ func TestRunBlockedAnywhereRefusesAll(t *testing.T) {
 	rs, a, b := twoRegistries(t)
 	b.PutImage("old", ecrfake.Image{Digest: digestOf('1'), Tags: []string{"v1"}})
 	run := rs.plan(DiffOptions{})
-	_, err := ApplyRun(context.Background(), run, RunApplyOptions{ApplyOptions: fastApply()})
+	_, err := ApplyRun(context.Background(), run, fastApply())
 	var be *BlockedError
 	if !errors.As(err, &be) || !strings.Contains(err.Error(), `registry["222222222222/eu-west-1"].repository.old`) {
 		t.Fatalf("err = %v, want a BlockedError naming the registry's old", err)
