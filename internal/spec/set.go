@@ -204,16 +204,10 @@ func (k registryKey) String() string {
 	return a + " in " + r
 }
 
-// part is one file's contribution to one registry.
-type part struct {
-	loaded
-	region string
-}
-
 // merge groups the files by registry (a regions: file joins one group per
 // region) and merges each group into one Target.
 func merge(files []loaded) ([]*Target, Problems) {
-	groups := map[registryKey][]part{}
+	groups := map[registryKey][]loaded{}
 	var keys []registryKey
 	for _, lf := range files {
 		regions := lf.f.Regions
@@ -225,7 +219,7 @@ func merge(files []loaded) ([]*Target, Problems) {
 			if _, ok := groups[k]; !ok {
 				keys = append(keys, k)
 			}
-			groups[k] = append(groups[k], part{lf, r})
+			groups[k] = append(groups[k], lf)
 		}
 	}
 	slices.SortFunc(keys, func(a, b registryKey) int {
@@ -252,7 +246,7 @@ func targetAccount(f *File) string {
 	return ""
 }
 
-func mergeGroup(k registryKey, parts []part) (*Target, Problems) {
+func mergeGroup(k registryKey, parts []loaded) (*Target, Problems) {
 	first := parts[0]
 	t := &Target{Account: k.account, Region: k.region, AssumeRole: first.f.AssumeRole}
 	for _, p := range parts {
@@ -282,7 +276,7 @@ func mergeGroup(k registryKey, parts []part) (*Target, Problems) {
 		line int
 	}
 	described := map[string]at{}
-	var registryFrom *part
+	var registryFrom *loaded
 	for _, p := range parts {
 		fmt.Fprintf(&sums, "%s  %s\n", p.f.SHA256, p.f.Path)
 		if p.f.AssumeRole != nil && first.f.AssumeRole == nil || p.f.AssumeRole == nil && first.f.AssumeRole != nil ||
@@ -326,8 +320,8 @@ func mergeGroup(k registryKey, parts []part) (*Target, Problems) {
 
 // roleConflict reports two files for one registry that would reach it with
 // different credentials.
-func roleConflict(k registryKey, first, p part) Problem {
-	desc := func(x part) string {
+func roleConflict(k registryKey, first, p loaded) Problem {
+	desc := func(x loaded) string {
 		if x.f.AssumeRole == nil {
 			return x.f.Path + " uses the default credentials"
 		}
