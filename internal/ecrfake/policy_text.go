@@ -3,11 +3,15 @@ package ecrfake
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // node is a JSON value that keeps the order of object members.
@@ -221,7 +225,14 @@ func normalizeRepoPolicy(text string) (string, error) {
 // whose statements also name a Resource (kept after Action, a one-element
 // list collapsed like the others).
 func normalizeRegistryPolicy(text string) (string, error) {
-	return normalizePolicy(text, true)
+	out, err := normalizePolicy(text, true)
+	if err != nil {
+		var ipe *types.InvalidParameterException
+		if errors.As(err, &ipe) && strings.Contains(aws.ToString(ipe.Message), "Invalid repository policy") {
+			return "", invalidParam("Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'")
+		}
+	}
+	return out, err
 }
 
 func normalizePolicy(text string, withResource bool) (string, error) {
@@ -287,7 +298,7 @@ func normalizeStatement(st *node, withResource bool) error {
 				return policyError()
 			}
 		case "Resource", "NotResource":
-			if !withResource || !stringOrList(f.val) {
+			if !withResource || !stringOrList(f.val) || !ecrResources(f.val) {
 				return policyError()
 			}
 		default: // anything unknown
@@ -376,6 +387,23 @@ func stringOrList(n *node) bool {
 	}
 	return len(vals) > 0
 }
+
+// ecrResources reports whether every resource of a registry policy
+// statement is "*" or an ECR ARN (the registry's repositories).
+func ecrResources(n *node) bool {
+	vals := []*node{n}
+	if n.kind == 'a' {
+		vals = n.elems
+	}
+	for _, v := range vals {
+		if v.str != "*" && !ecrARNRE.MatchString(v.str) {
+			return false
+		}
+	}
+	return true
+}
+
+var ecrARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:ecr:[a-z0-9-]*:[0-9]{12}:`)
 
 func checkActions(a *node) error {
 	vals := []*node{a}

@@ -349,12 +349,14 @@ func TestRegistryPolicy(t *testing.T) {
 		`{`,
 		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`,
 		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:ReplicateImage","Resource":[]}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:ReplicateImage"}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:ReplicateImage","Resource":"arn:aws:s3:::bucket/*"}]}`,
 		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:ReplicateImage","Resource":"*","NotResource":"*"}]}`,
 		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:ReplicateImage","Resource":"*"}]}` + strings.Repeat(" ", 10240),
 	} {
 		_, err := f.PutRegistryPolicy(ctx, &ecr.PutRegistryPolicyInput{PolicyText: aws.String(bad)})
-		if !isA[*types.InvalidParameterException](err) {
-			t.Errorf("policy %.70q: error %v, want InvalidParameterException", bad, err)
+		if !isA[*types.InvalidParameterException](err) || strings.Contains(err.Error(), "Invalid repository policy") {
+			t.Errorf("policy %.70q: error %v, want InvalidParameterException about a registry policy", bad, err)
 		}
 	}
 	_, err = f.PutRegistryPolicy(ctx, &ecr.PutRegistryPolicyInput{})
