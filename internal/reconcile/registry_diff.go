@@ -488,9 +488,11 @@ func diffPullThroughCacheRule(d *spec.PullThroughCacheRule, lr *types.PullThroug
 // ---- repository creation templates ----
 
 // diffCreationTemplate compares the fields the spec sets; as for a
-// repository, a field it leaves unset is not managed. An update sends only
-// the fields that change: UpdateRepositoryCreationTemplate keeps what it is
-// not sent.
+// repository, a field it leaves unset is not managed. ECR's documentation
+// does not say whether UpdateRepositoryCreationTemplate keeps or resets a
+// field it is not sent (Terraform sends only what changed; the fake resets),
+// so an update sends the whole template: the managed fields as the spec says,
+// the others as ECR holds them. Either way the template ends up as planned.
 func (df *differ) diffCreationTemplate(d *spec.CreationTemplate, lt *types.RepositoryCreationTemplate) ResourceChange {
 	c := registryChange(TypeCreationTemplate, d.Prefix)
 	switch {
@@ -509,7 +511,7 @@ func (df *differ) diffCreationTemplate(d *spec.CreationTemplate, lt *types.Repos
 		c.Changes, c.Steps = df.createTemplate(d)
 		return c
 	}
-	step := Step{Operation: OpUpdateRepositoryCreationTemplate, Prefix: d.Prefix}
+	step := carriedTemplate(lt)
 	changed := false
 	add := func(path string, before, after any) {
 		c.Changes = append(c.Changes, AttributeChange{Path: path, Before: before, After: after})
@@ -611,6 +613,31 @@ func (df *differ) diffCreationTemplate(d *spec.CreationTemplate, lt *types.Repos
 	}
 	settle(&c)
 	return c
+}
+
+// carriedTemplate is the update of lt that changes nothing: every field as
+// ECR holds it, "" (or no tags) where it has none.
+func carriedTemplate(lt *types.RepositoryCreationTemplate) Step {
+	s := Step{
+		Operation: OpUpdateRepositoryCreationTemplate, Prefix: aws.ToString(lt.Prefix),
+		AppliedFor: templateAppliedFor(lt), Description: aws.String(aws.ToString(lt.Description)),
+		ImageTagMutability: string(lt.ImageTagMutability), ExclusionFilters: templateExclusionFilters(lt),
+		CustomRoleArn: aws.ToString(lt.CustomRoleArn),
+	}
+	if e := lt.EncryptionConfiguration; e != nil && e.EncryptionType != "" {
+		s.Encryption = &spec.Encryption{Type: string(e.EncryptionType), KMSKey: aws.ToString(e.KmsKey)}
+	}
+	lifecycle, policy := "", ""
+	if t := nonEmpty(lt.LifecyclePolicy); t != nil {
+		lifecycle = *t
+	}
+	if t := nonEmpty(lt.RepositoryPolicy); t != nil {
+		policy = *t
+	}
+	s.LifecyclePolicyText, s.RepositoryPolicyText = &lifecycle, &policy
+	tags := templateTags(lt)
+	s.ResourceTags = &tags
+	return s
 }
 
 func (df *differ) createTemplate(d *spec.CreationTemplate) ([]AttributeChange, []Step) {

@@ -311,10 +311,21 @@ repositories: []
 	if !c.Is(Update) || len(c.Steps) != 1 {
 		t.Fatalf("got %v %v", c.Actions, operations(c))
 	}
+	// The whole template is sent: the changed fields as the spec says, the
+	// rest as ECR holds them.
 	s := c.Steps[0]
 	if s.ImageTagMutability != "MUTABLE" || s.LifecyclePolicyText == nil || *s.LifecyclePolicyText != "" ||
-		s.ResourceTags == nil || len(*s.ResourceTags) != 2 || s.AppliedFor != nil || s.Description != nil || s.RepositoryPolicyText != nil {
+		s.ResourceTags == nil || len(*s.ResourceTags) != 2 || !cmp.Equal(s.AppliedFor, []string{"PULL_THROUGH_CACHE", "REPLICATION"}) ||
+		aws.ToString(s.Description) != "team a" || s.RepositoryPolicyText == nil || *s.RepositoryPolicyText != "" ||
+		s.Encryption == nil || s.Encryption.Type != "AES256" {
 		t.Errorf("update step = %+v", s)
+	}
+	var paths []string
+	for _, ch := range c.Changes {
+		paths = append(paths, ch.Path)
+	}
+	if diff := cmp.Diff([]string{"imageTagMutability", "lifecyclePolicy", "tags.Env"}, paths); diff != "" {
+		t.Errorf("changed attributes (-want +got):\n%s", diff)
 	}
 	if del := change(t, p, "repository_creation_template.docker-hub"); !del.Is(Delete) || del.Blocked || len(del.Requires) != 0 {
 		t.Errorf("template delete: %v requires %v", del.Actions, del.Requires)
