@@ -90,7 +90,8 @@ func (e *BlockedError) Error() string {
 	return b.String()
 }
 
-// Apply executes the plan's steps. Repositories run concurrently and
+// Apply executes the plan's steps. Registry settings run first, one at a
+// time (registry_apply.go); then repositories run concurrently and
 // independently: one failing does not stop the others. When ctx is cancelled
 // no new call starts, calls in flight finish, and the rest is reported as not
 // started. A plan with a blocked change is refused before any write.
@@ -107,9 +108,13 @@ func Apply(ctx context.Context, client ecrapi.ECR, p *Plan, opt ApplyOptions) (*
 	a.stepDone(0)
 	res := &Result{}
 	outcomes := make([]outcome, len(p.Changes))
+	a.applyRegistry(ctx, p, outcomes)
 	var g errgroup.Group
 	g.SetLimit(max(opt.Parallelism, 1))
 	for i, rc := range p.Changes {
+		if rc.Type != TypeRepository {
+			continue // applyRegistry ran it
+		}
 		if rc.Is(NoOp) || len(rc.Steps) == 0 {
 			outcomes[i].skip = true
 			continue
@@ -208,7 +213,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 	if ctx.Err() != nil {
 		return outcome{notStarted: true}
 	}
-	if rc.IsReplace() {
+	if rc.IsReplace() && rc.Type == TypeRepository {
 		return a.replace(ctx, rc)
 	}
 	// Calls run on a context that outlives an interrupt, so a call in flight
@@ -222,7 +227,7 @@ func (a *applier) change(ctx context.Context, rc ResourceChange) outcome {
 		if ctx.Err() != nil {
 			err := fmt.Errorf("interrupted before %s; run apply again to finish", s.Operation)
 			a.progress("%s: interrupted after %d of %d calls", rc.Address, len(done), len(rc.Steps))
-			return outcome{done: done, err: &ecrapi.OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}}
+			return outcome{done: done, err: changeError(rc, s.Operation, err, "")}
 		}
 		newARN, err := a.step(callCtx, ctx, rc, s, arn, created, false)
 		if err != nil {
@@ -397,7 +402,7 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 			if errors.As(err, &op) {
 				return "", err
 			}
-			op = &ecrapi.OpError{Repository: rc.Name, Operation: s.Operation, Doing: "changing", Err: err}
+			op = changeError(rc, s.Operation, err, "")
 			if lagging {
 				op.Detail = fmt.Sprintf("ECR still had not caught up with the previous call after %d retries; run apply again in a minute", attempt)
 			}
@@ -413,6 +418,9 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 }
 
 func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (string, error) {
+	if handled, err := a.callRegistry(ctx, s); handled {
+		return "", err
+	}
 	name := aws.String(repo)
 	c := a.client
 	switch s.Operation {

@@ -115,7 +115,8 @@ func (c *counter) report() {
 
 // Read lists the registry and reads, for the repositories the spec manages,
 // only the attributes it manages: tags, lifecycle policy and repository
-// policy each cost one call per repository. Image counts are read only where
+// policy each cost one call per repository. Registry-level settings are read
+// only for a registry: section, one read for each setting it manages. Image counts are read only where
 // the plan would destroy images. It fails before any write can happen when
 // the account guard does not match.
 func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*Live, error) {
@@ -124,7 +125,10 @@ func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*
 		return nil, err
 	}
 	live := &Live{Region: opt.Region, RegistryID: registryID, Repos: repos}
-	if live.RegistryID, err = ecrapi.CheckAccount(ctx, client, f.Account, f.Path, registryID); err != nil {
+	if err := startRegistry(ctx, client, f, live); err != nil {
+		return nil, err
+	}
+	if live.RegistryID, err = ecrapi.CheckAccount(ctx, client, f.Account, f.Path, live.RegistryID); err != nil {
 		return nil, err
 	}
 	if live.RegistryID == "" {
@@ -136,6 +140,9 @@ func Read(ctx context.Context, client ReadAPI, f *spec.File, opt ReadOptions) (*
 		}
 	}
 
+	if err := readRegistry(ctx, client, f, live, opt.Parallelism); err != nil {
+		return nil, err
+	}
 	if err := resolveAliases(ctx, client, f, live); err != nil {
 		return nil, err
 	}

@@ -615,28 +615,25 @@ func (df *differ) diffCreationTemplate(d *spec.CreationTemplate, lt *types.Repos
 	return c
 }
 
-// carriedTemplate is the update of lt that changes nothing: every field as
-// ECR holds it, "" (or no tags) where it has none.
+// carriedTemplate is the update of lt that changes nothing: every field ECR
+// holds, as it holds it. A field lt does not have is not sent (nil): left
+// out, it stays unset whether ECR keeps or resets what it is not sent, and
+// ECR may refuse an empty policy text.
 func carriedTemplate(lt *types.RepositoryCreationTemplate) Step {
 	s := Step{
 		Operation: OpUpdateRepositoryCreationTemplate, Prefix: aws.ToString(lt.Prefix),
-		AppliedFor: templateAppliedFor(lt), Description: aws.String(aws.ToString(lt.Description)),
+		AppliedFor: templateAppliedFor(lt), Description: lt.Description,
 		ImageTagMutability: string(lt.ImageTagMutability), ExclusionFilters: templateExclusionFilters(lt),
-		CustomRoleArn: aws.ToString(lt.CustomRoleArn),
+		CustomRoleArn:       aws.ToString(lt.CustomRoleArn),
+		LifecyclePolicyText: nonEmpty(lt.LifecyclePolicy), RepositoryPolicyText: nonEmpty(lt.RepositoryPolicy),
 	}
 	if e := lt.EncryptionConfiguration; e != nil && e.EncryptionType != "" {
 		s.Encryption = &spec.Encryption{Type: string(e.EncryptionType), KMSKey: aws.ToString(e.KmsKey)}
 	}
-	lifecycle, policy := "", ""
-	if t := nonEmpty(lt.LifecyclePolicy); t != nil {
-		lifecycle = *t
+	if len(lt.ResourceTags) > 0 {
+		tags := templateTags(lt)
+		s.ResourceTags = &tags
 	}
-	if t := nonEmpty(lt.RepositoryPolicy); t != nil {
-		policy = *t
-	}
-	s.LifecyclePolicyText, s.RepositoryPolicyText = &lifecycle, &policy
-	tags := templateTags(lt)
-	s.ResourceTags = &tags
 	return s
 }
 

@@ -311,12 +311,13 @@ repositories: []
 	if !c.Is(Update) || len(c.Steps) != 1 {
 		t.Fatalf("got %v %v", c.Actions, operations(c))
 	}
-	// The whole template is sent: the changed fields as the spec says, the
-	// rest as ECR holds them.
+	// The whole template is sent: the changed fields as the spec says (an
+	// empty text clears the lifecycle policy), the rest as ECR holds them,
+	// and what it does not have (a repository policy) not at all.
 	s := c.Steps[0]
 	if s.ImageTagMutability != "MUTABLE" || s.LifecyclePolicyText == nil || *s.LifecyclePolicyText != "" ||
 		s.ResourceTags == nil || len(*s.ResourceTags) != 2 || !cmp.Equal(s.AppliedFor, []string{"PULL_THROUGH_CACHE", "REPLICATION"}) ||
-		aws.ToString(s.Description) != "team a" || s.RepositoryPolicyText == nil || *s.RepositoryPolicyText != "" ||
+		aws.ToString(s.Description) != "team a" || s.RepositoryPolicyText != nil ||
 		s.Encryption == nil || s.Encryption.Type != "AES256" {
 		t.Errorf("update step = %+v", s)
 	}

@@ -1,9 +1,12 @@
 package reconcile
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -53,4 +56,77 @@ func (r *RegistryLive) fingerprintView(rs *spec.RegistrySettings) *RegistryLive 
 		}
 	}
 	return &v
+}
+
+// startRegistry begins the registry read for a spec with a registry:
+// section: when replication is managed it reads it first, because the same
+// DescribeRegistry answer names the registry's account, which an empty
+// registry would otherwise cost a call of its own.
+func startRegistry(ctx context.Context, client ecrapi.Reader, f *spec.File, live *Live) error {
+	if f.Registry == nil {
+		return nil // no registry: section, no registry call
+	}
+	live.Registry = &RegistryLive{}
+	if f.Registry.Replication == nil {
+		return nil
+	}
+	id, cfg, err := ecrapi.ReadReplication(ctx, client)
+	if err != nil {
+		return err
+	}
+	live.Registry.Replication, live.Registry.ReplicationRead = cfg, true
+	if live.RegistryID == "" {
+		live.RegistryID = id
+	}
+	return nil
+}
+
+// readRegistry reads the rest of what the registry: section manages, one
+// read per setting (the lists follow every page). The scanning
+// configuration is also read when a managed repository sets scanOnPush: its
+// rules may override it, which the plan then says.
+func readRegistry(ctx context.Context, client ecrapi.Reader, f *spec.File, live *Live, parallelism int) error {
+	rs, rl := f.Registry, live.Registry
+	if rs == nil {
+		return nil
+	}
+	var tasks []func(context.Context) error
+	if rs.Scanning != nil || managesScanOnPush(f) {
+		tasks = append(tasks, func(ctx context.Context) error {
+			cfg, err := ecrapi.ReadRegistryScanning(ctx, client)
+			rl.Scanning, rl.ScanningRead = cfg, err == nil
+			return err
+		})
+	}
+	if rs.Policy != nil {
+		tasks = append(tasks, func(ctx context.Context) error {
+			text, err := ecrapi.ReadRegistryPolicy(ctx, client)
+			rl.Policy, rl.PolicyRead = text, err == nil
+			return err
+		})
+	}
+	if rs.PullThroughCache != nil {
+		tasks = append(tasks, func(ctx context.Context) error {
+			rules, err := ecrapi.ListPullThroughCacheRules(ctx, client)
+			rl.PullThroughCache, rl.PullThroughCacheRead = rules, err == nil
+			return err
+		})
+	}
+	if rs.CreationTemplates != nil {
+		tasks = append(tasks, func(ctx context.Context) error {
+			ts, err := ecrapi.ListCreationTemplates(ctx, client)
+			rl.CreationTemplates, rl.CreationTemplatesRead = ts, err == nil
+			return err
+		})
+	}
+	return ecrapi.RunAll(ctx, parallelism, tasks)
+}
+
+func managesScanOnPush(f *spec.File) bool {
+	for _, d := range f.Repositories {
+		if !d.Absent && d.ScanOnPush != nil {
+			return true
+		}
+	}
+	return false
 }
