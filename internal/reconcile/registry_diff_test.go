@@ -246,7 +246,7 @@ func TestPullThroughCacheRuleUpdateOrReplace(t *testing.T) {
 registry:
   pullThroughCache:
     - prefix: docker-hub
-      upstreamUrl: https://registry-1.docker.io/
+      upstreamUrl: registry-1.docker.io
       credentialArn: `+secret+`-2
 repositories: []
 `), live, DiffOptions{})

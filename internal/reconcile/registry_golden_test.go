@@ -75,7 +75,7 @@ func goldenRegistryLive() *Live {
 			ScanFrequency:     types.ScanFrequencyScanOnPush,
 			RepositoryFilters: []types.ScanningRepositoryFilter{{Filter: aws.String("*"), FilterType: types.ScanningRepositoryFilterTypeWildcard}},
 		}}}
-		r.Policy = aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"ReplicationFromSource","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"ecr:ReplicateImage"}]}`)
+		r.Policy = aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"ReplicationFromSource","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"ecr:ReplicateImage","Resource":"arn:aws:ecr:us-west-2:123456789012:repository/*"}]}`)
 		r.PullThroughCache = []types.PullThroughCacheRule{
 			{EcrRepositoryPrefix: aws.String("docker-hub"), UpstreamRegistryUrl: aws.String("registry-1.docker.io"), UpstreamRegistry: types.UpstreamRegistryDockerHub,
 				CredentialArn: aws.String("arn:aws:secretsmanager:us-west-2:123456789012:secret:ecr-pullthroughcache/docker-hub")},
