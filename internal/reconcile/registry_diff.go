@@ -132,7 +132,7 @@ func desiredScanRules(s *spec.RegistryScanning) map[string][]string {
 func liveScanRules(c *types.RegistryScanningConfiguration) (string, map[string][]string) {
 	m := map[string][]string{}
 	if c == nil {
-		return "BASIC", m // a registry that was never configured scans BASIC, without rules
+		return spec.ScanBasic, m // a registry that was never configured scans BASIC, without rules
 	}
 	for _, r := range c.Rules {
 		f := string(r.ScanFrequency)
@@ -148,7 +148,7 @@ func liveScanRules(c *types.RegistryScanningConfiguration) (string, map[string][
 	}
 	typ := string(c.ScanType)
 	if typ == "" {
-		typ = "BASIC"
+		typ = spec.ScanBasic
 	}
 	return typ, m
 }
@@ -413,7 +413,7 @@ func ptcStays(prefix string) string {
 }
 
 func ptcNamespace(prefix string) string {
-	if prefix == "ROOT" {
+	if prefix == spec.Root {
 		return "the registry's root"
 	}
 	return prefix + "/"

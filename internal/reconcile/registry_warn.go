@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -17,12 +18,12 @@ import (
 // scanOnPush, repositories ECR creates without a creation template, and
 // cross-account replication that needs the destination's permission.
 
-// Scan frequencies, strongest first: ECR applies the strongest rule that
-// matches a repository.
+// Scan frequencies: ECR applies the strongest rule that matches a
+// repository, continuous scanning before scan on push.
 const (
-	freqContinuous = "CONTINUOUS_SCAN"
-	freqOnPush     = "SCAN_ON_PUSH"
-	freqManual     = "MANUAL"
+	freqContinuous = spec.ContinuousScanFreq
+	freqOnPush     = spec.ScanOnPushFreq
+	freqManual     = spec.ManualScanFreq
 )
 
 // scanningInForce is the registry scanning configuration that holds after
@@ -51,7 +52,7 @@ func scanningAfterApply(f *spec.File, live *Live) *scanningInForce {
 // repository setting once the registry has scanning rules, or scans
 // ENHANCED (Amazon Inspector) at all.
 func (s *scanningInForce) decides() bool {
-	return s != nil && (s.typ == "ENHANCED" || len(s.rules) > 0)
+	return s != nil && (s.typ == spec.ScanEnhanced || len(s.rules) > 0)
 }
 
 // frequencyOf is how ECR scans repository name under the configuration, and
@@ -60,35 +61,12 @@ func (s *scanningInForce) decides() bool {
 func (s *scanningInForce) frequencyOf(name string) (freq, filter string) {
 	for _, fr := range []string{freqContinuous, freqOnPush, freqManual} {
 		for _, flt := range s.rules[fr] {
-			if scanFilterMatches(flt, name) {
+			if ecrapi.ScanFilterMatches(flt, name) {
 				return fr, flt
 			}
 		}
 	}
 	return "", ""
-}
-
-// scanFilterMatches is ECR's WILDCARD repository filter: with a * it
-// matches the whole name, * standing for any run of characters; without one
-// it matches every name that contains it.
-func scanFilterMatches(filter, name string) bool {
-	if !strings.Contains(filter, "*") {
-		return strings.Contains(name, filter)
-	}
-	parts := strings.Split(filter, "*")
-	if !strings.HasPrefix(name, parts[0]) {
-		return false
-	}
-	rest := name[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(rest, p)
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+len(p):]
-	}
-	return strings.HasSuffix(rest, last)
 }
 
 // scanOverrides names the managed repositories whose scanOnPush the
@@ -121,7 +99,7 @@ func scanOverrides(f *spec.File, live *Live) (map[string]bool, []string) {
 		case freq != "":
 			w = fmt.Sprintf("repository %q: scanOnPush %t has no effect: the %s rule %s with filter %q in %s matches it and wins, so %s. Remove scanOnPush from the repository, or change the rule",
 				d.Name, *d.ScanOnPush, s.typ, freq, filter, whose, scannedAs(freq))
-		case s.typ == "ENHANCED":
+		case s.typ == spec.ScanEnhanced:
 			w = fmt.Sprintf("repository %q: scanOnPush %t has no effect: %s scans ENHANCED and no rule matches it, so its images are not scanned at all. Add a filter matching it to a SCAN_ON_PUSH or CONTINUOUS_SCAN rule, or remove scanOnPush",
 				d.Name, *d.ScanOnPush, whose)
 		default:
@@ -182,7 +160,7 @@ func covers(ts []templateCover, use, namePrefix string) bool {
 		if !slices.Contains(t.appliedFor, use) {
 			continue
 		}
-		if t.prefix == "ROOT" || (namePrefix != "" && strings.HasPrefix(namePrefix, t.prefix+"/")) {
+		if t.prefix == spec.Root || (namePrefix != "" && strings.HasPrefix(namePrefix, t.prefix+"/")) {
 			return true
 		}
 	}
@@ -206,15 +184,15 @@ func creatorWarnings(f *spec.File, live *Live) []string {
 			continue
 		}
 		namePrefix := r.Prefix + "/"
-		if r.Prefix == "ROOT" {
+		if r.Prefix == spec.Root {
 			namePrefix = ""
 		}
-		if !covers(ts, "PULL_THROUGH_CACHE", namePrefix) {
+		if !covers(ts, spec.AppliedPullThroughCache, namePrefix) {
 			suggest := r.Prefix
-			if r.Prefix == "ROOT" {
-				suggest = "ROOT"
+			if r.Prefix == spec.Root {
+				suggest = spec.Root
 			}
-			uncovered = append(uncovered, creator{fmt.Sprintf("pull-through cache rule %q", r.Prefix), "PULL_THROUGH_CACHE", suggest})
+			uncovered = append(uncovered, creator{fmt.Sprintf("pull-through cache rule %q", r.Prefix), spec.AppliedPullThroughCache, suggest})
 		}
 	}
 	if rs.Replication != nil {
@@ -233,18 +211,18 @@ func creatorWarnings(f *spec.File, live *Live) []string {
 				prefixes = []string{""}
 			}
 			for _, p := range prefixes {
-				if covers(ts, "REPLICATION", p) {
+				if covers(ts, spec.AppliedReplication, p) {
 					continue
 				}
 				what := fmt.Sprintf("replication to %s in this account", strings.Join(regions, ", "))
-				suggest := "ROOT"
+				suggest := spec.Root
 				if p != "" {
 					what += fmt.Sprintf(" (repositories starting %q)", p)
 					if i := strings.LastIndex(p, "/"); i > 0 {
 						suggest = p[:i]
 					}
 				}
-				uncovered = append(uncovered, creator{what + "; ECR applies the destination registry's templates, so declare the template in the spec of each destination region", "REPLICATION", suggest})
+				uncovered = append(uncovered, creator{what + "; ECR applies the destination registry's templates, so declare the template in the spec of each destination region", spec.AppliedReplication, suggest})
 			}
 		}
 	}

@@ -80,24 +80,6 @@ func TestScanOnPushOverriddenByRegistryRule(t *testing.T) {
 	}
 }
 
-func TestScanFilterMatches(t *testing.T) {
-	// ECR's table of filters (rows) and names (columns).
-	names := []string{"prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"}
-	for filter, want := range map[string][5]bool{
-		"prod":      {true, true, true, true, true},
-		"*prod":     {true, true, false, false, false},
-		"prod*":     {true, false, true, false, true},
-		"*prod*":    {true, true, true, true, true},
-		"prod*repo": {false, false, true, false, true},
-	} {
-		for i, n := range names {
-			if got := scanFilterMatches(filter, n); got != want[i] {
-				t.Errorf("filter %q on %q = %t, want %t", filter, n, got, want[i])
-			}
-		}
-	}
-}
-
 // (b) Repositories that ECR creates for replication or a pull-through
 // cache rule get ECR's defaults unless a creation template covers them.
 func TestUncoveredCreatedRepositoriesWarn(t *testing.T) {
