@@ -239,3 +239,42 @@ func TestValidateManyFiles(t *testing.T) {
 		t.Errorf("two files claiming one repository = %d; stderr:\n%s", code, errOut)
 	}
 }
+
+// One registry from a directory of two files: the plan is a single
+// registry's, and its saved file records the directory, which apply loads
+// again (a file added there since makes the plan stale).
+func TestSavedPlanOneRegistryFromDirectory(t *testing.T) {
+	h := newRegistriesHarness(t, map[string]string{
+		"teams/web.yaml": manyFiles["teams/web.yaml"],
+		"teams/api.yaml": manyFiles["teams/api.yaml"],
+	})
+	if code, _, errOut := h.run("plan", "-f", "teams", "--out", "plan.json"); code != exitOK {
+		t.Fatalf("plan --out = %d; stderr:\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(h.dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved reconcile.Plan
+	if err := json.Unmarshal(data, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if len(saved.Registries) != 0 || saved.Region != "eu-west-1" || strings.Join(saved.SpecPaths, ",") != "teams" {
+		t.Fatalf("saved: region %q, registries %d, spec paths %v; want a single-registry plan recording teams", saved.Region, len(saved.Registries), saved.SpecPaths)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "teams", "late.yaml"), []byte("version: 1\nregion: eu-west-1\nrepositories:\n  - name: late\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := h.run("apply", "plan.json"); code != exitError || !strings.Contains(errOut, "plan is stale") {
+		t.Fatalf("apply after a file joined the directory = %d, want stale; stderr:\n%s", code, errOut)
+	}
+	if err := os.Remove(filepath.Join(h.dir, "teams", "late.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := h.run("apply", "plan.json"); code != exitOK {
+		t.Fatalf("apply plan.json = %d; stderr:\n%s", code, errOut)
+	}
+	if got := h.fakes["123456789012/eu-west-1"].RepositoryNames(); len(got) != 2 {
+		t.Errorf("registry holds %v after the saved plan, want api and web", got)
+	}
+}

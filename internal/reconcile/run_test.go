@@ -364,3 +364,25 @@ func TestSavedRunOtherRegistries(t *testing.T) {
 		t.Errorf("err = %v, want a refusal of a multi-registry plan", err)
 	}
 }
+
+// An interrupt before apply starts leaves every change of every registry
+// not started, each named with its registry, and writes nothing.
+func TestApplyRunInterrupted(t *testing.T) {
+	rs, a, b := twoRegistries(t)
+	run := rs.plan(DiffOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := ApplyRun(ctx, run, fastApply())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.NotStarted) != 4 || len(res.Applied)+len(res.Failed) != 0 {
+		t.Fatalf("result %+v, want all 4 changes not started", res)
+	}
+	if !slices.Contains(res.NotStarted, `registry["222222222222/eu-west-1"].repository.old`) {
+		t.Errorf("not started %v, want addresses with their registry", res.NotStarted)
+	}
+	if a.Writes()+b.Writes() != 0 {
+		t.Errorf("writes after an interrupt: %d + %d", a.Writes(), b.Writes())
+	}
+}
