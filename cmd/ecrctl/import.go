@@ -15,10 +15,11 @@ import (
 )
 
 type importOptions struct {
-	Prefixes []string
-	Names    []string
-	Output   string
-	Force    bool
+	Prefixes   []string
+	Names      []string
+	Output     string
+	Force      bool
+	NoRegistry bool
 }
 
 func newImportCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -32,6 +33,19 @@ repositories: tag mutability and exclusion filters, scan on push,
 encryption, lifecycle policy, repository policy and tags (tags starting
 with aws: belong to AWS and are left out). A repository without a lifecycle
 or repository policy gets "none", so one added later by hand shows as drift.
+
+It also writes a registry: section for the registry's own settings: the
+scanning configuration, replication, the registry policy, pull-through
+cache rules and repository creation templates. A singleton at ECR's default
+(BASIC scanning without rules, no replication, no registry policy) is left
+out, so it stays unmanaged: importing it would make this file the owner of
+a setting nobody has set, and every apply would then undo whoever sets it
+next (another stack, the console). A singleton that is set is written, and
+the file then owns it: if another stack or file manages the registry's
+settings, pass --no-registry, which leaves the section out and reads none
+of them. Pull-through cache rules and creation templates are written one
+by one, by prefix. Settings the endpoint cannot read (an emulator without
+pull-through cache rules) are left out with a warning.
 
 Settings every selected repository shares go under defaults; a lifecycle
 policy used by several repositories becomes a named lifecyclePolicies entry;
@@ -53,7 +67,8 @@ Exit codes:
   ecrctl import --prefix team-a/ --prefix shared/ -o registry.yaml
   ecrctl import --name app-frontend --name app-backend > registry.yaml
   ecrctl import --region eu-west-1 -o registry.yaml --force && ecrctl plan
-  ecrctl import -o - | ecrctl validate -f -`,
+  ecrctl import -o - | ecrctl validate -f -
+  ecrctl import --prefix team-a/ --no-registry -o team-a.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runImport(cmd.Context(), f, g, o)
@@ -64,6 +79,7 @@ Exit codes:
 	fl.StringArrayVar(&o.Names, "name", nil, "import the repository with this exact name (repeatable; an unknown name is an error)")
 	fl.StringVarP(&o.Output, "output", "o", "", "write the spec to this file instead of stdout (- is stdout)")
 	fl.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
+	fl.BoolVar(&o.NoRegistry, "no-registry", false, "leave the registry's own settings out (no registry: section, no registry read): for a file that manages repositories only")
 	return cmd
 }
 
@@ -87,6 +103,7 @@ func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptio
 		Selection:   adopt.Selection{Prefixes: o.Prefixes, Names: o.Names},
 		Region:      region,
 		Parallelism: g.Parallelism,
+		NoRegistry:  o.NoRegistry,
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
@@ -43,6 +44,9 @@ type Options struct {
 	Selection
 	Region      string // written to the spec; the client's region
 	Parallelism int    // concurrent per-repository reads
+	// NoRegistry leaves the registry's own settings out: no registry:
+	// section, and no call that reads them.
+	NoRegistry bool
 }
 
 // Result is an imported spec.
@@ -112,13 +116,25 @@ func Import(ctx context.Context, client ecrapi.Reader, opt Options) (*Result, er
 			func(ctx context.Context) error { return ecrapi.ReadLifecycle(ctx, client, lr) },
 			func(ctx context.Context) error { return ecrapi.ReadPolicy(ctx, client, lr) })
 	}
+	var mu sync.Mutex
+	var regWarnings []string
+	if !opt.NoRegistry {
+		live.Registry = &reconcile.RegistryLive{}
+		tasks = append(tasks, registryTasks(client, live.Registry, func(w string) {
+			mu.Lock()
+			defer mu.Unlock()
+			regWarnings = append(regWarnings, w)
+		})...)
+	}
 	if err := ecrapi.RunAll(ctx, opt.Parallelism, tasks); err != nil {
 		return nil, err
 	}
+	sort.Strings(regWarnings) // the reads finish in any order
+	warnings = append(warnings, regWarnings...)
 	if len(repos) == 0 {
 		return nil, fmt.Errorf("every selected repository was deleted while it was being read")
 	}
-	text, genWarnings, err := Generate(opt.Region, live.RegistryID, repos)
+	text, genWarnings, err := generate(opt.Region, live.RegistryID, repos, live.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +166,11 @@ func checkRoundTrip(text []byte, live *reconcile.Live) error {
 		for _, ch := range c.Changes {
 			paths = append(paths, ch.Path)
 		}
-		bad = append(bad, fmt.Sprintf("%s (%s)", c.Name, strings.Join(paths, ", ")))
+		what := c.Name
+		if what == "" { // a registry singleton
+			what = c.Address
+		}
+		bad = append(bad, fmt.Sprintf("%s (%s)", what, strings.Join(paths, ", ")))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("the generated spec would still change %s (a bug in ecrctl import; please report it); nothing was written", strings.Join(bad, "; "))

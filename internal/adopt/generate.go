@@ -15,6 +15,7 @@ import (
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
+	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -58,6 +59,12 @@ type policySetting struct {
 // registryID in region. It is pure. The warnings name attributes left
 // unmanaged because the spec cannot express them.
 func Generate(region, registryID string, repos []*ecrapi.Repository) ([]byte, []string, error) {
+	return generate(region, registryID, repos, nil)
+}
+
+// generate is Generate with the registry's own settings (reg nil: not
+// read, no registry: section).
+func generate(region, registryID string, repos []*ecrapi.Repository, reg *reconcile.RegistryLive) ([]byte, []string, error) {
 	all := make([]*repoSettings, len(repos))
 	var warnings []string
 	for i, lr := range repos {
@@ -93,6 +100,13 @@ func Generate(region, registryID string, repos []*ecrapi.Repository) ([]byte, []
 		add(sec, "lifecyclePolicies", policies)
 		sections = append(sections, sec)
 	}
+	regNode, regWarnings := registryNode(reg, registryID, names)
+	warnings = append(warnings, regWarnings...)
+	if regNode != nil {
+		sec := mapping()
+		add(sec, "registry", regNode)
+		sections = append(sections, sec)
+	}
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, s := range all {
 		list.Content = append(list.Content, s.node(d, names))
@@ -107,6 +121,17 @@ func Generate(region, registryID string, repos []*ecrapi.Repository) ([]byte, []
 	fmt.Fprintf(&out, "# Written by `ecrctl import` from registry %s in %s: every attribute of\n", registryID, region)
 	fmt.Fprintf(&out, "# %d %s is managed. Review it, commit it, and run `ecrctl plan`: it\n", len(all), format.Plural(len(all), "repository", "repositories"))
 	out.WriteString("# shows \"No changes.\" until this file or the registry changes.\n")
+	switch {
+	case regNode != nil:
+		fmt.Fprintf(&out, "# registry: manages the registry's %s as they are now. Settings at\n", strings.Join(registryFields(regNode), ", "))
+		out.WriteString("# ECR's defaults are left out, unmanaged (see `ecrctl import --help`).\n")
+	case reg != nil && allRead(reg):
+		out.WriteString("# The registry's own settings are at ECR's defaults, so there is no\n")
+		out.WriteString("# registry: section and they stay unmanaged (see `ecrctl import --help`).\n")
+	case reg != nil:
+		out.WriteString("# No registry setting that could be read differs from ECR's defaults, so\n")
+		out.WriteString("# there is no registry: section (see the import warnings for the rest).\n")
+	}
 	for _, n := range sections {
 		out.WriteString("\n")
 		enc := yaml.NewEncoder(&out)
