@@ -140,7 +140,7 @@ func RenderRunMarkdown(w io.Writer, run *Run) error {
 	if blocked := run.Blocked(); len(blocked) > 0 {
 		b.WriteString("\n**Blocked:** apply refuses this plan, in every registry, until every destructive change is allowed by name:\n\n")
 		for _, rc := range blocked {
-			fmt.Fprintf(&b, "- %s in %s: %s. Allow with %s.\n", mdCode(rc.Name), mdText(rc.Registry), mdText(rc.Reason), flagList(rc.MissingFlags()))
+			fmt.Fprintf(&b, "- %s in %s: %s. Allow with %s.\n", mdCode(mdName(rc)), mdText(rc.Registry), mdText(rc.Reason), flagList(rc.MissingFlags()))
 		}
 	}
 	for _, r := range run.Registries {
