@@ -207,3 +207,41 @@ func TestDemoUsesTheFakeWithoutMoto(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoConvergesRegistrySettingsOnTheFake runs `make demo`'s script on
+// the example that manages every registry setting: each registry-level
+// operation goes over the wire to the served fake (moto has no pull-through
+// cache rules or creation templates), apply succeeds, and the next plan is
+// empty, so the fake reads back what it was given.
+func TestDemoConvergesRegistrySettingsOnTheFake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ecrctl and the server")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not installed")
+	}
+	ecrctl := build(t, "github.com/ecrctl/ecrctl/cmd/ecrctl", "ecrctl")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "internal/e2e/demo.sh", ecrctl)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "DEMO_BACKEND=fake", "SPEC=docs/examples/registry-full.yaml")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo.sh: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"registry_scanning_configuration will be",
+		"replication_configuration will be",
+		"registry_policy will be created",
+		"pull_through_cache_rule.",
+		"repository_creation_template.",
+		"Apply complete!",
+		"No changes.",
+		"Demo done (fake)",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
