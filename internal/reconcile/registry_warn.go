@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
+	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
@@ -234,8 +235,8 @@ func creatorWarnings(f *spec.File, live *Live) []string {
 		for _, c := range uncovered {
 			whats = append(whats, strings.SplitN(c.what, ";", 2)[0])
 		}
-		return []string{fmt.Sprintf("%s create repositories, and registry.creationTemplates is not in the spec, so ecrctl did not read the creation templates and cannot tell whether one covers them; without one they get %s. Add registry.creationTemplates to have this checked",
-			strings.Join(whats, " and "), ecrDefaults)}
+		return []string{fmt.Sprintf("%s %s repositories, and registry.creationTemplates is not in the spec, so ecrctl did not read the creation templates and cannot tell whether one covers them; without one they get %s. Add registry.creationTemplates to have this checked",
+			strings.Join(whats, " and "), format.Plural(len(whats), "creates", "create"), ecrDefaults)}
 	}
 	var warns []string
 	for _, c := range uncovered {

@@ -115,8 +115,12 @@ registry:
 
 	// Templates not managed: not read, and the plan says it cannot tell.
 	p = Diff(mustSpec(t, creators+"repositories: []\n"), registryLive(nil), DiffOptions{})
-	if w := warningsWith(p, "ECR's defaults"); len(w) != 1 || !strings.Contains(w[0], "registry.creationTemplates is not in the spec") {
+	if w := warningsWith(p, "ECR's defaults"); len(w) != 1 || !strings.Contains(w[0], `and replication to us-east-1 in this account (repositories starting "team-b/") create repositories, and registry.creationTemplates is not in the spec`) {
 		t.Errorf("unmanaged templates: %q", w)
+	}
+	p = Diff(mustSpec(t, "version: 1\nregistry:\n  pullThroughCache:\n    - {prefix: quay, upstreamUrl: quay.io}\nrepositories: []\n"), registryLive(nil), DiffOptions{})
+	if w := warningsWith(p, `pull-through cache rule "quay" creates repositories, and`); len(w) != 1 {
+		t.Errorf("one creator, templates unmanaged: %q", p.Warnings)
 	}
 }
 
