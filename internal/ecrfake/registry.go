@@ -274,6 +274,11 @@ func (f *Fake) PutReplicationConfiguration(ctx context.Context, in *ecr.PutRepli
 			}
 			dests[[2]string{*d.Region, *d.RegistryId}] = true
 		}
+		// No filters means every repository; the member then stays out of
+		// the request. A list that is there holds 1 to 100 filters.
+		if r.RepositoryFilters != nil && len(r.RepositoryFilters) == 0 {
+			return nil, invalidParam("Invalid parameter at 'repositoryFilters' failed to satisfy constraint: 'Member must have length greater than or equal to 1'")
+		}
 		if len(r.RepositoryFilters) > maxReplicationFilters {
 			return nil, invalidParam("Invalid parameter at 'repositoryFilters' failed to satisfy constraint: 'Member must have length less than or equal to %d'", maxReplicationFilters)
 		}

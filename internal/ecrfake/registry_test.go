@@ -286,6 +286,7 @@ func TestReplicationValidation(t *testing.T) {
 		{"bad region", []types.ReplicationRule{ruleTo(dest("EU WEST", f.Account()))}, isErr[*types.InvalidParameterException]},
 		{"bad registry id", []types.ReplicationRule{ruleTo(dest("eu-west-1", "12345"))}, isErr[*types.InvalidParameterException]},
 		{"101 filters", []types.ReplicationRule{{Destinations: []types.ReplicationDestination{other(0)}, RepositoryFilters: prefixes(101)}}, isErr[*types.InvalidParameterException]},
+		{"empty filter list", []types.ReplicationRule{{Destinations: []types.ReplicationDestination{other(0)}, RepositoryFilters: []types.RepositoryFilter{}}}, isErr[*types.InvalidParameterException]},
 		{"100 filters", []types.ReplicationRule{{Destinations: []types.ReplicationDestination{other(0)}, RepositoryFilters: prefixes(100)}}, noErr},
 		{"wildcard filter type", []types.ReplicationRule{{Destinations: []types.ReplicationDestination{other(0)},
 			RepositoryFilters: []types.RepositoryFilter{{Filter: aws.String("ab"), FilterType: "WILDCARD"}}}}, isErr[*types.InvalidParameterException]},
