@@ -150,7 +150,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		key = op + "\x00" + string(body)
+		// Moto keeps each region apart and learns the region from the
+		// signature, not the URL: one read in two regions has two answers.
+		key = op + "\x00" + signedRegion(r) + "\x00" + string(body)
 	}
 
 	if err := p.sleep(r.Context(), p.Delay()); err != nil {
@@ -276,4 +278,19 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// signedRegion is the region a SigV4 request is signed for, from its
+// Authorization header ("Credential=AKID/DATE/REGION/SERVICE/aws4_request");
+// "" when there is none.
+func signedRegion(r *http.Request) string {
+	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
 }

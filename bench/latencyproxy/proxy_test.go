@@ -84,6 +84,12 @@ func newProxy(t *testing.T, up *httptest.Server, delay time.Duration) (*Proxy, *
 
 func post(t *testing.T, c *http.Client, base, op, body string) *http.Response {
 	t.Helper()
+	return postIn(t, c, base, op, body, "us-west-2")
+}
+
+// postIn is post signed for region.
+func postIn(t *testing.T, c *http.Client, base, op, body, region string) *http.Response {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+"/some/path?x=1", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +97,7 @@ func post(t *testing.T, c *http.Client, base, op, body string) *http.Response {
 	if op != "" {
 		req.Header.Set("X-Amz-Target", targetPrefix+op)
 	}
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=k/20260101/us-west-2/ecr/aws4_request, SignedHeaders=host;x-amz-target, Signature=abc")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=k/20260101/"+region+"/ecr/aws4_request, SignedHeaders=host;x-amz-target, Signature=abc")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	resp, err := c.Do(req)
 	if err != nil {
@@ -334,6 +340,35 @@ func TestRecordThenReplayReads(t *testing.T) {
 	p.Forget()
 	if again, _ := roundTrip(t, c, px.URL, "GetLifecyclePolicy", `{"repositoryName":"a"}`); again == rec1 {
 		t.Errorf("after Forget, the read was still replayed: %q", again)
+	}
+}
+
+// Moto keeps regions apart: the same read signed for two regions has two
+// answers, and each replays its own.
+func TestReplayKeepsRegionsApart(t *testing.T) {
+	up, served := counting(t)
+	p, px, _ := newProxy(t, up, 0)
+	c := px.Client()
+	read := func(region string) string {
+		resp := postIn(t, c, px.URL, "DescribeRepositories", `{"maxResults":1000}`, region)
+		defer func() { _ = resp.Body.Close() }()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	p.SetMode(Record)
+	west, east := read("us-west-2"), read("eu-west-1")
+	p.SetMode(Replay)
+	if got := read("us-west-2"); got != west {
+		t.Errorf("us-west-2 replayed %q, want %q", got, west)
+	}
+	if got := read("eu-west-1"); got != east {
+		t.Errorf("eu-west-1 replayed %q, want its own answer %q", got, east)
+	}
+	if served() != 2 {
+		t.Errorf("upstream served %d, want 2 (the recording only)", served())
 	}
 }
 

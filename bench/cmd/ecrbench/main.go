@@ -55,6 +55,7 @@ type config struct {
 	microbench  bool
 	timeout     time.Duration
 	ecrctlEnv   []string // extra KEY=VALUE for ecrctl, e.g. GOMEMLIMIT=80MiB
+	many        string   // "RxN": measure only R registries of N repositories in one run
 	args        []string
 }
 
@@ -86,6 +87,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.seedWorkers, "seed-workers", 8, "concurrent repositories while seeding moto")
 	fs.BoolVar(&cfg.microbench, "microbench", true, "run the Diff+render micro-benchmark (go test -bench) on one core")
 	fs.DurationVar(&cfg.timeout, "timeout", 15*time.Minute, "limit for any one command")
+	fs.StringVar(&cfg.many, "many", os.Getenv("BENCH_MANY"), "measure only one run over many registries, REGISTRIESxREPOSITORIES (e.g. 10x100; env BENCH_MANY): apply, plan through moto and replayed at each -sweep parallelism; writes its own section of results.md")
 	extraEnv := fs.String("ecrctl-env", os.Getenv("BENCH_ECRCTL_ENV"), "extra environment for ecrctl, comma-separated KEY=VALUE (env BENCH_ECRCTL_ENV), e.g. GOMEMLIMIT=80MiB")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -105,6 +107,11 @@ func parseFlags(args []string) (config, error) {
 			return cfg, fmt.Errorf("-ecrctl-env %q: want KEY=VALUE", kv)
 		}
 		cfg.ecrctlEnv = append(cfg.ecrctlEnv, kv)
+	}
+	if cfg.many != "" {
+		if _, _, err := parseMany(cfg.many); err != nil {
+			return cfg, err
+		}
 	}
 	if cfg.repeat < 1 {
 		return cfg, errors.New("-repeat must be at least 1")
@@ -172,7 +179,13 @@ func run(ctx context.Context, cfg config) error {
 	logf("machine: %s; ecrctl default --parallelism %d; 1-minute load average %.2f", b.res.Machine.summary(), b.res.DefaultParallelism, b.res.LoadStart)
 
 	logf("starting moto")
-	if b.moto, err = motoserver.Start(motoserver.Options{Account: account, StartTimeout: 30 * time.Second}); err != nil {
+	motoAccount := account
+	if cfg.many != "" {
+		// Assumed roles act in their own accounts only when moto runs
+		// without MOTO_ACCOUNT_ID, which would override them.
+		motoAccount = ""
+	}
+	if b.moto, err = motoserver.Start(motoserver.Options{Account: motoAccount, StartTimeout: 30 * time.Second}); err != nil {
 		return err
 	}
 	defer b.moto.Stop()
@@ -201,6 +214,8 @@ func run(ctx context.Context, cfg config) error {
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-credentials"),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"NO_COLOR=1",
+		// Roles are assumed from moto's STS, through the proxy.
+		"AWS_ENDPOINT_URL_STS=" + b.proxyURL,
 	}
 	// gctrace costs a line per collection and tells the live heap behind
 	// the peak RSS.
@@ -210,6 +225,13 @@ func run(ctx context.Context, cfg config) error {
 	b.ecrEnv = append(b.ecrEnv, cfg.ecrctlEnv...)
 	b.res.EcrctlEnv = cfg.ecrctlEnv
 
+	if cfg.many != "" {
+		if err := b.measureMany(ctx, filepath.Join(dir, "many")); err != nil {
+			return err
+		}
+		logf("wrote the many-registries section of %s (%s in all)", cfg.out, time.Since(b.res.Started).Round(time.Second))
+		return nil
+	}
 	for _, n := range cfg.ns {
 		if err := b.measureN(ctx, n); err != nil {
 			return err
