@@ -592,6 +592,8 @@ type planSummary struct {
 }
 
 type planResChange struct {
+	Type       string   `json:"type"`
+	Address    string   `json:"address"`
 	Name       string   `json:"name"`
 	Actions    []string `json:"actions"`
 	Blocked    bool     `json:"blocked"`
