@@ -333,30 +333,24 @@ func diffReplication(want *spec.Replication, have *types.ReplicationConfiguratio
 func (df *differ) diffRegistryPolicy(want *spec.PolicySetting, have *string) ResourceChange {
 	c := registryChange(TypeRegistryPolicy, "")
 	c.Actions = []Action{NoOp}
-	if !df.policyChanged(want, have) {
+	ch, s, changed := df.policyChange(want, have)
+	if !changed {
 		return c
 	}
-	ch := AttributeChange{Path: "policy"}
-	if have != nil {
-		ch.Before = df.value(*have)
-	}
+	ch.Path = "policy"
 	switch {
 	case want.Document == nil:
 		c.Actions = []Action{Delete}
 		c.Reason = "policy: none; the registry policy is deleted"
-		c.Steps = []Step{{Operation: OpDeleteRegistryPolicy}}
+		s = Step{Operation: OpDeleteRegistryPolicy}
 	case have == nil:
 		c.Actions = []Action{Create}
-		text := df.documentText(want.Document)
-		ch.After = df.value(text)
-		c.Steps = []Step{{Operation: OpPutRegistryPolicy, PolicyText: text}}
+		s.Operation = OpPutRegistryPolicy
 	default:
 		c.Actions = []Action{Update}
-		text := df.documentText(want.Document)
-		ch.After = df.value(text)
-		c.Steps = []Step{{Operation: OpPutRegistryPolicy, PolicyText: text}}
+		s.Operation = OpPutRegistryPolicy
 	}
-	c.Changes = []AttributeChange{ch}
+	c.Changes, c.Steps = []AttributeChange{ch}, []Step{s}
 	return c
 }
 
@@ -558,38 +552,20 @@ func (df *differ) diffCreationTemplate(d *spec.CreationTemplate, lt *types.Repos
 			step.Encryption = d.Encryption
 		}
 	}
+	// The repository comparisons serve: a template's policies are the texts
+	// a repository's would be, and "" (DeleteXxx's step) clears one.
 	if d.Lifecycle != nil {
-		have := nonEmpty(lt.LifecyclePolicy)
-		if df.lifecycleChanged(d.Lifecycle, have) {
-			ch := AttributeChange{Path: "lifecyclePolicy"}
-			if have != nil {
-				ch.Before = df.lifecycleValue(*have)
-			}
-			text := ""
-			if d.Lifecycle.Policy != nil {
-				text = df.lifecycleText(d.Lifecycle.Policy)
-				ch.After = df.value(text)
-			}
+		if ch, s, ok := df.lifecycleChange(d.Lifecycle, nonEmpty(lt.LifecyclePolicy)); ok {
 			c.Changes = append(c.Changes, ch)
 			changed = true
-			step.LifecyclePolicyText = &text
+			step.LifecyclePolicyText = &s.PolicyText
 		}
 	}
 	if d.Policy != nil {
-		have := nonEmpty(lt.RepositoryPolicy)
-		if df.policyChanged(d.Policy, have) {
-			ch := AttributeChange{Path: "repositoryPolicy"}
-			if have != nil {
-				ch.Before = df.value(*have)
-			}
-			text := ""
-			if d.Policy.Document != nil {
-				text = df.documentText(d.Policy.Document)
-				ch.After = df.value(text)
-			}
+		if ch, s, ok := df.policyChange(d.Policy, nonEmpty(lt.RepositoryPolicy)); ok {
 			c.Changes = append(c.Changes, ch)
 			changed = true
-			step.RepositoryPolicyText = &text
+			step.RepositoryPolicyText = &s.PolicyText
 		}
 	}
 	if d.Tags != nil {
