@@ -73,7 +73,9 @@ func (a *applier) callRegistry(ctx context.Context, s Step) (handled bool, err e
 	case OpPutRegistryScanningConfiguration:
 		in := &ecr.PutRegistryScanningConfigurationInput{ScanType: types.ScanType(s.ScanType), Rules: []types.RegistryScanningRule{}}
 		for _, r := range s.ScanningRules {
-			rule := types.RegistryScanningRule{ScanFrequency: types.ScanFrequency(r.Frequency)}
+			// RepositoryFilters is required: a rule without filters is sent with
+			// an empty list (ECR takes 0 to 100), never a missing one.
+			rule := types.RegistryScanningRule{ScanFrequency: types.ScanFrequency(r.Frequency), RepositoryFilters: []types.ScanningRepositoryFilter{}}
 			for _, f := range r.Filters {
 				rule.RepositoryFilters = append(rule.RepositoryFilters, types.ScanningRepositoryFilter{Filter: aws.String(f), FilterType: types.ScanningRepositoryFilterTypeWildcard})
 			}

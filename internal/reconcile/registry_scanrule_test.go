@@ -1,0 +1,25 @@
+package reconcile
+
+import "testing"
+
+// A scanning rule the spec gives without filters still applies: the SDK
+// refuses a rule whose RepositoryFilters member is missing (the fake too),
+// so apply sends an empty list, which ECR takes, and reads it back equal.
+func TestScanningRuleWithoutFiltersApplies(t *testing.T) {
+	fake := registryFake()
+	f := mustSpec(t, `version: 1
+registry:
+  scanning:
+    type: BASIC
+    rules:
+      - frequency: SCAN_ON_PUSH
+repositories: []
+`)
+	p := plan(t, fake, f, DiffOptions{})
+	if res := apply(t, fake, p); len(res.Failed) != 0 {
+		t.Fatalf("apply failed: %+v", res.Failed)
+	}
+	if again := plan(t, fake, f, DiffOptions{}); again.HasChanges {
+		t.Fatalf("plan after apply is not empty:\n%s", renderPlan(again))
+	}
+}
