@@ -80,7 +80,7 @@ type BlockedError struct{ Changes []ResourceChange }
 
 func (e *BlockedError) Error() string {
 	var b strings.Builder
-	b.WriteString("apply refused before making any change: the plan destroys data that no flag allows:")
+	b.WriteString("apply refused before making any change: the plan makes destructive changes that no flag allows:")
 	for _, c := range e.Changes {
 		fmt.Fprintf(&b, "\n  - %s: %s; to allow it, add %s", c.Address, c.Reason, strings.Join(c.MissingFlags(), " "))
 		if given := len(c.Requires) - len(c.MissingFlags()); given > 0 {

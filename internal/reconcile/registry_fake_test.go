@@ -270,3 +270,32 @@ func TestFailedTemplateStopsRepositoryCreators(t *testing.T) {
 		}
 	}
 }
+
+// A pull-through cache rule whose upstream changes is replaced only with
+// --allow-replace: delete, then create with the new upstream.
+func TestPullThroughCacheReplacementApply(t *testing.T) {
+	fake := registryFake()
+	ctx := context.Background()
+	mustDo(t, func() error {
+		_, err := fake.CreatePullThroughCacheRule(ctx, &ecr.CreatePullThroughCacheRuleInput{EcrRepositoryPrefix: aws.String("mirror"), UpstreamRegistryUrl: aws.String("public.ecr.aws")})
+		return err
+	})
+	f := mustSpec(t, "version: 1\nregistry:\n  pullThroughCache:\n    - {prefix: mirror, upstreamUrl: registry.k8s.io}\nrepositories: []\n")
+	fake.ResetCalls()
+	_, err := Apply(ctx, fake, plan(t, fake, f, DiffOptions{}), fastApply())
+	var be *BlockedError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "pull_through_cache_rule.mirror") || !strings.Contains(err.Error(), FlagAllowReplace) || fake.Writes() != 0 {
+		t.Fatalf("without --allow-replace: %v (%d writes)", err, fake.Writes())
+	}
+	res := apply(t, fake, plan(t, fake, f, DiffOptions{AllowReplace: true}))
+	if len(res.Failed) != 0 || res.Summary != (Summary{Add: 1, Destroy: 1}) {
+		t.Fatalf("replacement: %+v", res)
+	}
+	rules, err := ecrapi.ListPullThroughCacheRules(ctx, fake)
+	if err != nil || len(rules) != 1 || aws.ToString(rules[0].UpstreamRegistryUrl) != "registry.k8s.io" {
+		t.Fatalf("rules after the replacement: %+v %v", rules, err)
+	}
+	if p := plan(t, fake, f, DiffOptions{}); p.HasChanges {
+		t.Errorf("not converged:\n%s", renderPlan(p))
+	}
+}
