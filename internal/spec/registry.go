@@ -424,6 +424,7 @@ func (l *loader) pullThroughCache(node *yaml.Node, field string, rp *rawPullThro
 	}
 	field = l.keyedField(node, field, "prefix", rp.Prefix, seen, minPTCPrefix, maxPTCPrefix,
 		"a pull-through cache prefix: ROOT, or 2 to 30 lowercase letters and digits with . _ - separators and / namespaces")
+	r.Prefix = keyPrefix(rp.Prefix)
 	r.Absent = l.state(node, field, rp.State)
 	if r.Absent {
 		return r // only the prefix matters: the rule is deleted
@@ -498,6 +499,7 @@ func (l *loader) creationTemplate(node *yaml.Node, field string, rt *rawCreation
 	}
 	field = l.keyedField(node, field, "prefix", rt.Prefix, seen, 1, maxTemplatePrefix,
 		"a creation template prefix: ROOT, or lowercase letters and digits with . _ - separators and / namespaces (at most 256 characters)")
+	ct.Prefix = keyPrefix(rt.Prefix)
 	ct.Absent = l.state(node, field, rt.State)
 	s := &rawSettings{rawCommonSettings: rt.rawCommonSettings}
 	var r Repository
@@ -554,6 +556,16 @@ func (l *loader) creationTemplate(node *yaml.Node, field string, rt *rawCreation
 		}
 	}
 	return ct
+}
+
+// keyPrefix is a rule's or template's prefix as ecrctl sends and compares
+// it: without the trailing / that ECR implies, so that "team/" in the spec
+// matches the rule ECR lists whichever form it stores.
+func keyPrefix(p string) string {
+	if p == Root {
+		return p
+	}
+	return strings.TrimSuffix(p, "/")
 }
 
 // keyedField checks the key of a pull-through cache rule or creation

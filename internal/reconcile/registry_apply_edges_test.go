@@ -23,3 +23,24 @@ repositories: []
 		t.Fatalf("plan after apply is not empty:\n%s", renderPlan(again))
 	}
 }
+
+// A prefix written with ECR's implied trailing / converges: the spec's key
+// has no /, so the rule and template ECR lists are the ones the spec names.
+func TestTrailingSlashPrefixesConverge(t *testing.T) {
+	fake := registryFake()
+	f := mustSpec(t, `version: 1
+registry:
+  pullThroughCache:
+    - {prefix: quay/, upstreamUrl: quay.io}
+  creationTemplates:
+    - {prefix: team/, appliedFor: [CREATE_ON_PUSH]}
+repositories: []
+`)
+	p := plan(t, fake, f, DiffOptions{})
+	if res := apply(t, fake, p); len(res.Failed) != 0 {
+		t.Fatalf("apply failed: %+v", res.Failed)
+	}
+	if again := plan(t, fake, f, DiffOptions{}); again.HasChanges {
+		t.Fatalf("plan after apply is not empty:\n%s", renderPlan(again))
+	}
+}
