@@ -123,8 +123,8 @@ func generate(region, registryID string, repos []*ecrapi.Repository, reg *reconc
 	out.WriteString("# shows \"No changes.\" until this file or the registry changes.\n")
 	switch {
 	case regNode != nil:
-		fmt.Fprintf(&out, "# registry: manages the registry's %s as they are now. Settings at\n", strings.Join(registryFields(regNode), ", "))
-		out.WriteString("# ECR's defaults are left out, unmanaged (see `ecrctl import --help`).\n")
+		out.WriteString(comment(fmt.Sprintf("registry: manages the registry's %s as they are now. Settings at ECR's defaults are left out, unmanaged (see `ecrctl import --help`).",
+			strings.Join(registryFields(regNode), ", "))))
 	case reg != nil && allRead(reg):
 		out.WriteString("# The registry's own settings are at ECR's defaults, so there is no\n")
 		out.WriteString("# registry: section and they stay unmanaged (see `ecrctl import --help`).\n")

@@ -339,3 +339,18 @@ func registryFields(n *yaml.Node) []string {
 	}
 	return keys
 }
+
+// comment writes text as "# " lines of at most 80 columns.
+func comment(text string) string {
+	var b strings.Builder
+	line := "#"
+	for _, w := range strings.Fields(text) {
+		if len(line)+1+len(w) > 80 && line != "#" {
+			b.WriteString(line + "\n")
+			line = "#"
+		}
+		line += " " + w
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -147,7 +148,7 @@ func TestImportRegistryRoundTrip(t *testing.T) {
 		// The template's lifecycle policy is the repositories' shared one.
 		"    lifecyclePolicy: policy-1\n",
 		"    access:\n",
-		"# registry: manages the registry's scanning, replication, policy, pullThroughCache, creationTemplates",
+		"# registry: manages the registry's scanning, replication, policy,\n# pullThroughCache, creationTemplates as they are now.",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("spec lacks %q:\n%s", want, text)
@@ -251,5 +252,43 @@ func TestCheckRoundTripCatchesRegistryDrift(t *testing.T) {
 	err := checkRoundTrip([]byte("version: 1\nrepositories:\n  - name: app\nregistry:\n  scanning: {type: ENHANCED, rules: []}\n"), live)
 	if err == nil || !strings.Contains(err.Error(), "registry_scanning_configuration") {
 		t.Fatalf("err = %v, want one naming registry_scanning_configuration", err)
+	}
+}
+
+// TestImportTheFullExample: docs/examples/registry-full.yaml applied to a
+// registry, then imported, gives a file that plans no change and manages
+// the same five registry settings.
+func TestImportTheFullExample(t *testing.T) {
+	ctx := context.Background()
+	example, err := spec.Load(filepath.Join("..", "..", "docs", "examples", "registry-full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ecrfake.New(ecrfake.WithAccount(example.Account), ecrfake.WithRegion(example.Region))
+	live, err := reconcile.Read(ctx, f, example, reconcile.ReadOptions{Region: example.Region, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reconcile.Apply(ctx, f, reconcile.Diff(example, live, reconcile.DiffOptions{}), reconcile.ApplyOptions{Parallelism: 4}); err != nil {
+		t.Fatalf("applying the example: %v", err)
+	}
+	f.ResetCalls()
+
+	res := importAll(t, f, Selection{})
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings: %q", res.Warnings)
+	}
+	sf, _ := planAfterImport(t, f, res)
+	rs, want := sf.Registry, example.Registry
+	if rs == nil || rs.Scanning == nil || rs.Replication == nil || rs.Policy == nil {
+		t.Fatalf("registry: section incomplete:\n%s", res.YAML)
+	}
+	if d := cmp.Diff(want.Scanning, rs.Scanning); d != "" {
+		t.Errorf("scanning (-example +imported):\n%s", d)
+	}
+	if len(rs.Replication.Rules) != len(want.Replication.Rules) || len(rs.PullThroughCache) != len(want.PullThroughCache) || len(rs.CreationTemplates) != len(want.CreationTemplates) {
+		t.Errorf("imported %d replication rules, %d pull-through cache rules, %d templates; the example has %d, %d, %d:\n%s",
+			len(rs.Replication.Rules), len(rs.PullThroughCache), len(rs.CreationTemplates),
+			len(want.Replication.Rules), len(want.PullThroughCache), len(want.CreationTemplates), res.YAML)
 	}
 }
