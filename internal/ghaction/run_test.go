@@ -13,13 +13,14 @@ import (
 )
 
 // fakeEcrctl records its arguments, prints a line, writes --out like plan
-// does, and exits by spec file: drift.yaml 2 (changes), bad.yaml 1, else 0.
+// does, and exits by spec file as one run over all -f would: bad.yaml 1
+// (an error anywhere wins), else drift.yaml 2 (changes), else 0.
 const fakeEcrctl = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
 code=0 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    -f) case "$2" in drift.yaml) code=2 ;; bad.yaml) code=1 ;; esac; shift ;;
+    -f) case "$2" in drift.yaml) [ "$code" -eq 1 ] || code=2 ;; bad.yaml) code=1 ;; esac; shift ;;
     --out) out="$2"; shift ;;
   esac
   shift
@@ -161,18 +162,27 @@ func TestRunErrorFailsTheStep(t *testing.T) {
 	}
 }
 
+// Several files and directories make one run: one call with -f each,
+// one saved plan, ecrctl's exit code.
 func TestRunSeveralFiles(t *testing.T) {
-	r := runStep(t, map[string]string{"command": "plan", "files": "clean.yaml\ndrift.yaml"})
-	if r.exit != 0 || r.outputs["exit-code"] != "2" || r.outputs["has-changes"] != "true" || len(r.calls) != 2 {
-		t.Fatalf("exit %d, outputs %v, calls %q", r.exit, r.outputs, r.calls)
-	}
-	if plans := strings.Split(r.outputs["plan-file"], "\n"); len(plans) != 2 || plans[0] == plans[1] {
-		t.Errorf("plan-file = %q, want two distinct lines", r.outputs["plan-file"])
-	}
-	// An error anywhere wins over changes, whatever the order.
-	r = runStep(t, map[string]string{"command": "plan", "files": "bad.yaml drift.yaml"})
-	if r.exit != 1 || r.outputs["exit-code"] != "1" || r.outputs["has-changes"] != "true" {
+	r := runStep(t, map[string]string{"command": "plan", "files": "clean.yaml\nteams/ drift.yaml"})
+	if r.exit != 0 || r.outputs["exit-code"] != "2" || r.outputs["has-changes"] != "true" {
 		t.Fatalf("exit %d, outputs %v", r.exit, r.outputs)
+	}
+	plan := r.outputs["plan-file"]
+	want := "plan -f clean.yaml -f teams/ -f drift.yaml --detailed-exitcode --out " + plan
+	if len(r.calls) != 1 || r.calls[0] != want {
+		t.Errorf("ecrctl called with %q, want one call %q", r.calls, want)
+	}
+	if _, err := os.Stat(plan); plan == "" || strings.Contains(plan, "\n") || err != nil {
+		t.Errorf("plan-file = %q, want the one saved plan (%v)", plan, err)
+	}
+	r = runStep(t, map[string]string{"command": "plan", "files": "bad.yaml drift.yaml"})
+	if r.exit != 1 || r.outputs["exit-code"] != "1" || r.outputs["has-changes"] != "false" || r.outputs["plan-file"] != "" {
+		t.Fatalf("exit %d, outputs %v", r.exit, r.outputs)
+	}
+	if !strings.Contains(r.stdout, "::error::ecrctl plan -f bad.yaml -f drift.yaml exited 1") {
+		t.Errorf("no error annotation naming every file:\n%s", r.stdout)
 	}
 }
 
@@ -181,7 +191,7 @@ func TestRunOtherCommands(t *testing.T) {
 	if r.exit != 0 || len(r.calls) != 1 || r.calls[0] != "validate -f clean.yaml --strict" {
 		t.Fatalf("exit %d, calls %q", r.exit, r.calls)
 	}
-	if !strings.Contains(r.summary, "### ecrctl validate clean.yaml\n\n```\nfake output\n```") || r.outputs["plan-file"] != "" {
+	if !strings.Contains(r.summary, "### ecrctl validate -f clean.yaml\n\n```\nfake output\n```") || r.outputs["plan-file"] != "" {
 		t.Errorf("summary %q, outputs %v", r.summary, r.outputs)
 	}
 	// No files: ecrctl's default, so a saved plan names its own spec.
