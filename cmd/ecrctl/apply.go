@@ -75,6 +75,7 @@ Exit codes:
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeFileExt(1, "json"), // a plan saved by plan --out
 		RunE: func(cmd *cobra.Command, args []string) error {
+			g.Writes = true
 			if len(args) == 1 {
 				o.PlanFile = args[0]
 			}

@@ -10,8 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ecrctl/ecrctl/internal/adopt"
-	"github.com/ecrctl/ecrctl/internal/format"
-	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 type importOptions struct {
@@ -20,6 +18,10 @@ type importOptions struct {
 	Output     string
 	Force      bool
 	NoRegistry bool
+	// AssumeRoles and Regions pick the registries: each role (none: the
+	// default credentials) in each region (none: the environment's).
+	AssumeRoles []string
+	Regions     []string
 }
 
 func newImportCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -60,6 +62,19 @@ Without --prefix or --name every repository is imported. The spec goes to
 stdout unless -o names a file (-o - is stdout too); an existing file is never overwritten
 without --force.
 
+Several registries: --assume-role ROLE_ARN reads a registry with that role's
+credentials (sts:AssumeRole on top of the default chain) and writes
+assumeRole: into the spec; --region picks the region. Both repeat, and import
+reads every role in every region:
+  -o DIR/      one file per registry, DIR/ACCOUNT-REGION.yaml (a path ending
+               in / or an existing directory; created if missing)
+  -o FILE, or stdout
+               one file for all of them, with regions: [...], when they are
+               one account's registries holding the same repositories with
+               the same settings (the usual multi-region layout); otherwise
+               import refuses and asks for -o DIR/
+Every registry is read before anything is written; a failure writes nothing.
+
 Exit codes:
   0  the spec was written
   1  error (nothing was written)`,
@@ -68,7 +83,10 @@ Exit codes:
   ecrctl import --name app-frontend --name app-backend > registry.yaml
   ecrctl import --region eu-west-1 -o registry.yaml --force && ecrctl plan
   ecrctl import -o - | ecrctl validate -f -
-  ecrctl import --prefix team-a/ --no-registry -o team-a.yaml`,
+  ecrctl import --prefix team-a/ --no-registry -o team-a.yaml
+  ecrctl import --region us-west-2 --region eu-west-1 -o registry.yaml
+  ecrctl import --assume-role arn:aws:iam::111111111111:role/ecrctl \
+      --assume-role arn:aws:iam::222222222222:role/ecrctl -o registry/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runImport(cmd.Context(), f, g, o)
@@ -80,6 +98,9 @@ Exit codes:
 	fl.StringVarP(&o.Output, "output", "o", "", "write the spec to this file instead of stdout (- is stdout)")
 	fl.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
 	fl.BoolVar(&o.NoRegistry, "no-registry", false, "leave the registry's own settings out (no registry: section, no registry read): for a file that manages repositories only")
+	fl.StringArrayVar(&o.AssumeRoles, "assume-role", nil, "read the registry of this role's account with its credentials, and write assumeRole: (repeatable: one registry per role)")
+	// Import's own --region, repeatable, in place of the global one.
+	fl.StringArrayVar(&o.Regions, "region", nil, "AWS region to import from (repeatable; default: AWS_REGION / profile)")
 	return cmd
 }
 
@@ -87,41 +108,30 @@ func runImport(ctx context.Context, f *factory, g *globalOptions, o *importOptio
 	if o.Output == stdinPath {
 		o.Output = "" // stdout, as without -o
 	}
-	if o.Output != "" && !o.Force {
+	if o.Output != "" && !o.Force && !isDirOutput(o.Output) {
 		if _, err := os.Stat(o.Output); err == nil {
 			return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file with -o", o.Output)
 		}
 	}
-	client, region, err := connectTarget(ctx, f, g, &spec.Target{Spec: &spec.File{}})
+	ts, err := importTargets(o)
 	if err != nil {
 		return err
 	}
-	if f.IO.Interactive() {
-		fmt.Fprintf(f.IO.ErrOut, "Reading live ECR state in %s...\n", region)
+	regs, err := readRegistries(ctx, f, g, o, ts)
+	if err != nil {
+		return err
 	}
-	res, err := adopt.Import(ctx, client, adopt.Options{
+	return writeImported(f, o, regs)
+}
+
+// importAdoptOptions are the flags that shape one registry's import.
+func importAdoptOptions(o *importOptions, g *globalOptions, region string) adopt.Options {
+	return adopt.Options{
 		Selection:   adopt.Selection{Prefixes: o.Prefixes, Names: o.Names},
 		Region:      region,
 		Parallelism: g.Parallelism,
 		NoRegistry:  o.NoRegistry,
-	})
-	if err != nil {
-		return err
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "Warning: %s\n", w)
-	}
-	n := len(res.Repositories)
-	if o.Output == "" {
-		_, err := f.IO.Out.Write(res.YAML)
-		return err
-	}
-	if err := writeNewFile(o.Output, res.YAML, o.Force); err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.ErrOut, "Imported %d %s from registry %s in %s to %s.\nRun `ecrctl plan -f %s`: it shows \"No changes.\" until the file or the registry changes.\n",
-		n, format.Plural(n, "repository", "repositories"), res.RegistryID, res.Region, o.Output, o.Output)
-	return nil
 }
 
 // writeNewFile writes data to path; without force an existing file is an

@@ -35,13 +35,22 @@ name, ARN, URI and registry id:
 A repository the spec lists but that does not exist yet is named on stderr
 and left out; run apply first.
 
+Several registries (spec files for several accounts or regions): the same
+repository can exist in each, so json keys each registry "ACCOUNT/REGION"
+first ({"111111111111/eu-west-1": {"team/app": {...}}}), and env and github
+names start with the region, plus the account when the registries span
+several accounts (EU_WEST_1_TEAM_APP_URI, or EU_WEST_1_111111111111_TEAM_APP_URI).
+A registry that cannot be read is reported and the others are still written;
+outputs then exits 1.
+
 Exit codes:
   0  success
   1  error (also: two names map to the same variable name, or
-     $GITHUB_OUTPUT is unset with -o github)`,
+     $GITHUB_OUTPUT is unset with -o github, or a registry failed)`,
 		Example: `  ecrctl outputs | jq -r '."team/app".uri'
   eval "$(ecrctl outputs -o env)" && docker push "$TEAM_APP_URI:v1"
-  ecrctl outputs -o github    # in a workflow step; then ${{ steps.ID.outputs.team_app_uri }}`,
+  ecrctl outputs -o github    # in a workflow step; then ${{ steps.ID.outputs.team_app_uri }}
+  ecrctl outputs -f registry/ | jq -r '."111111111111/eu-west-1"."team/app".uri'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runOutputs(cmd.Context(), f, g, o)
@@ -59,12 +68,15 @@ func runOutputs(ctx context.Context, f *factory, g *globalOptions, o *outputsOpt
 	if o.Format == "github" && githubOutput == "" {
 		return errors.New("-o github appends to the file named by $GITHUB_OUTPUT, which is unset; run it in a GitHub Actions step or use -o env")
 	}
-	t, err := loadTarget(ctx, f, g, "outputs")
+	ts, err := loadTargets(ctx, f, g.Files)
 	if err != nil {
 		return err
 	}
-	s := t.Spec
-	client, _, err := connectTarget(ctx, f, g, t)
+	if len(ts) > 1 {
+		return runOutputsRegistries(ctx, f, g, o, githubOutput, ts)
+	}
+	s := ts[0].Spec
+	client, _, err := connectTarget(ctx, f, g, ts[0])
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ Exit codes:
   ecrctl restore --overwrite ecrctl-restore-app.json      # set the file's values over changed ones`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			g.Writes = true
 			return runRestore(cmd.Context(), f, g, o, args[0])
 		},
 	}

@@ -49,6 +49,9 @@ type globalOptions struct {
 	// ECRCTL_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
 	NoColor        bool
+	// Writes is set by the verbs that write to ECR (apply, restore): the
+	// others assume roles with a read-only session name (docs/iam.md).
+	Writes bool
 }
 
 // requestTimeoutEnv sets --request-timeout where flags are awkward to add
@@ -270,7 +273,7 @@ func connectTarget(ctx context.Context, f *factory, g *globalOptions, t *spec.Ta
 		if region != "" {
 			where += "/" + region
 		}
-		o.AssumeRole = &ecrapi.AssumeRoleOptions{RoleARN: r.RoleARN, ExternalID: r.ExternalID, SessionName: r.SessionName,
+		o.AssumeRole = &ecrapi.AssumeRoleOptions{RoleARN: r.RoleARN, ExternalID: r.ExternalID, SessionName: r.SessionName, ReadOnly: !g.Writes,
 			Account: t.Spec.Account, For: fmt.Sprintf("%s (%s)", strings.Join(t.Sources, ", "), where)}
 	}
 	return f.NewECR(ctx, o)

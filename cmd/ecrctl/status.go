@@ -68,14 +68,23 @@ not_read, last_evaluated_at}), unmanaged_repositories, and totals
 price_per_gb_month_usd, estimated_monthly_cost_usd}, warnings[]. Absent
 values are null.
 
+Several registries (spec files for several accounts or regions, a directory
+of files): each registry's report under a header like plan's, then one line
+summing images, size and cost; -o json prints {"format_version", "registries":
+[{registry, account, region, role, spec_files, error, status}]}, status being
+the object above (docs/status-json.md). A registry that cannot be read is
+reported and the others still are; status then exits 1. Names given as
+arguments select the registries whose files describe them.
+
 Exit codes:
   0  success (also when repositories are missing: see "exists")
-  1  error`,
+  1  error (in any registry)`,
 		Example: `  ecrctl status
   ecrctl status app-frontend --findings
   ecrctl status -o json | jq -r '.repositories[] | select(.exists | not) | .name'
   ecrctl status -o json | jq '.totals.estimated_monthly_cost_usd'
-  ecrctl status --price-per-gb-month 0.11`,
+  ecrctl status --price-per-gb-month 0.11
+  ecrctl status -f registry/ -o json | jq '.registries[] | {registry, cost: .status.totals.estimated_monthly_cost_usd}'`,
 		ValidArgsFunction: completeRepositoryNames(g, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Repositories = args
@@ -96,16 +105,19 @@ func runStatus(ctx context.Context, f *factory, g *globalOptions, o *statusOptio
 	if err := checkPrice(o.PricePerGBMonth); err != nil {
 		return err
 	}
-	t, err := loadTarget(ctx, f, g, "status")
+	ts, err := loadTargets(ctx, f, g.Files)
 	if err != nil {
 		return err
 	}
-	s := t.Spec
+	if len(ts) > 1 {
+		return runStatusRegistries(ctx, f, g, o, ts)
+	}
+	s := ts[0].Spec
 	// Check the names before connecting: a typo costs no AWS call.
 	if _, err := status.Select(s, o.Repositories); err != nil {
 		return err
 	}
-	client, region, err := connectTarget(ctx, f, g, t)
+	client, region, err := connectTarget(ctx, f, g, ts[0])
 	if err != nil {
 		return err
 	}
