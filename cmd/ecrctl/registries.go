@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
@@ -23,10 +22,6 @@ type registryRun struct {
 	Region string // the client's region
 	Err    error
 }
-
-// Account is the registry's account as far as known before any call: the
-// spec's, else "" (the default identity's).
-func (r *registryRun) Account() string { return r.Target.Account }
 
 // Key is "ACCOUNT/REGION", with "default" for what the spec leaves to the
 // credentials and environment and is not known yet.
@@ -89,13 +84,4 @@ func failedRegistries(verb string, runs []*registryRun) error {
 	}
 	return fmt.Errorf("%s failed for %s of %d (%s; reported above); the others are complete", verb,
 		format.Count(len(failed), "registry", "registries"), len(runs), strings.Join(failed, ", "))
-}
-
-// keysOf lists the targets' registries for messages.
-func keysOf(runs []*registryRun) string {
-	keys := make([]string, len(runs))
-	for i, r := range runs {
-		keys[i] = r.Key()
-	}
-	return strings.Join(slices.Compact(keys), ", ")
 }
