@@ -87,6 +87,9 @@ func runStatusRegistries(ctx context.Context, f *factory, g *globalOptions, o *s
 			})
 			if r.Err == nil {
 				e.Status = rep
+				for _, w := range rep.Warnings {
+					fmt.Fprintf(f.IO.ErrOut, "Warning: %s: %s\n", r.Key(), w)
+				}
 				if rep.RegistryID != "" && r.Target.Account == "" {
 					r.Target = withAccount(r.Target, rep.RegistryID)
 				}
