@@ -103,8 +103,8 @@ func (l *loader) assumeRole(n *yaml.Node, f *File, root *yaml.Node) {
 	role := &AssumeRole{RoleARN: raw.RoleArn, ExternalID: raw.ExternalID, SessionName: raw.SessionName}
 	if acct := role.Account(); f.Account != "" && accountIDRE.MatchString(f.Account) && acct != f.Account {
 		l.add(arnNode, arnField, fmt.Sprintf(
-			"the role is in account %s but account: (line %d) is %s; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account",
-			acct, child(root, "account").Line, f.Account))
+			"role %s is in account %s but account: (line %d) is %s; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account",
+			role.RoleARN, acct, child(root, "account").Line, f.Account))
 		return
 	}
 	f.AssumeRole = role

@@ -86,9 +86,9 @@ func TestAssumeRoleRejected(t *testing.T) {
 		{"a long session name", "assumeRole: {roleArn: \"arn:aws:iam::111122223333:role/r\", sessionName: " + strings.Repeat("s", 65) + "}\n", `registry.yaml:2:72: assumeRole.sessionName: "` + strings.Repeat("s", 65) + `"` + sessHelp},
 		{"a colon in the session name", "assumeRole: {roleArn: \"arn:aws:iam::111122223333:role/r\", sessionName: \"a:b\"}\n", `registry.yaml:2:72: assumeRole.sessionName: "a:b"` + sessHelp},
 		{"another account", "account: \"444455556666\"\nassumeRole: arn:aws:iam::111122223333:role/r\n",
-			"registry.yaml:3:13: assumeRole: the role is in account 111122223333 but account: (line 2) is 444455556666; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account"},
+			"registry.yaml:3:13: assumeRole: role arn:aws:iam::111122223333:role/r is in account 111122223333 but account: (line 2) is 444455556666; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account"},
 		{"another account, mapping", "assumeRole:\n  roleArn: arn:aws:iam::111122223333:role/r\naccount: \"444455556666\"\n",
-			"registry.yaml:3:12: assumeRole.roleArn: the role is in account 111122223333 but account: (line 4) is 444455556666; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account"},
+			"registry.yaml:3:12: assumeRole.roleArn: role arn:aws:iam::111122223333:role/r is in account 111122223333 but account: (line 4) is 444455556666; ECR writes to the registry of the account the role is in, so they must agree: fix the role ARN, or fix account: if it names the wrong account"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
