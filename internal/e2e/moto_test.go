@@ -134,7 +134,7 @@ func (c call) String() string { return c.Op + "(" + c.Repo + ")" }
 
 // isWrite reports whether the operation can change ECR state.
 func (c call) isWrite() bool {
-	for _, p := range []string{"Describe", "List", "Get", "BatchGet", "BatchCheck"} {
+	for _, p := range []string{"Describe", "List", "Get", "BatchGet", "BatchCheck", stsPrefix} {
 		if strings.HasPrefix(c.Op, p) {
 			return false
 		}
@@ -158,6 +158,16 @@ func (l *callLog) recorder(next http.Handler) http.Handler {
 		c := call{Op: r.Header.Get("X-Amz-Target")}
 		if i := strings.LastIndexByte(c.Op, '.'); i >= 0 {
 			c.Op = c.Op[i+1:]
+		}
+		if c.Op == "" {
+			// STS (query protocol): recorded as sts.ACTION with the role
+			// in Repo, after any rewrite a test asked for.
+			body = stsRewrite.apply(body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+				c = call{Op: stsPrefix + form.Get("Action"), Repo: form.Get("RoleArn")}
+			}
 		}
 		var fields struct {
 			RepositoryName string `json:"repositoryName"`
@@ -197,6 +207,17 @@ type env struct {
 	// other, when set, is a second moto (another account) that ecrctl and
 	// the checking clients talk to directly instead; no calls are recorded.
 	other string
+	// checkURL, when set, is the moto the checking clients read instead of
+	// the package's (ecrctl reaches it through other).
+	checkURL string
+}
+
+// checkerURL is the moto the checking clients read.
+func (e *env) checkerURL() string {
+	if e.checkURL != "" {
+		return e.checkURL
+	}
+	return motoURL
 }
 
 func newEnv(t *testing.T) *env {
@@ -364,8 +385,15 @@ import json, sys
 import boto3
 from botocore.config import Config
 
+creds = {}
+if len(sys.argv) > 3 and sys.argv[3]:
+    # Another account: moto's STS gives a role's credentials its account.
+    sts = boto3.client("sts", endpoint_url=sys.argv[1], region_name=sys.argv[2])
+    cr = sts.assume_role(RoleArn=sys.argv[3], RoleSessionName="e2e-check")["Credentials"]
+    creds = dict(aws_access_key_id=cr["AccessKeyId"], aws_secret_access_key=cr["SecretAccessKey"],
+                 aws_session_token=cr["SessionToken"])
 c = boto3.client("ecr", endpoint_url=sys.argv[1], region_name=sys.argv[2],
-                 config=Config(retries={"max_attempts": 1}))
+                 config=Config(retries={"max_attempts": 1}), **creds)
 out = {"registryId": c.describe_registry()["registryId"], "repositories": {}}
 for page in c.get_paginator("describe_repositories").paginate():
     for r in page["repositories"]:
@@ -416,9 +444,16 @@ type repoSnap struct {
 // snapshot reads the whole registry with boto3, directly from moto.
 func (e *env) snapshot() snapshot {
 	e.t.Helper()
+	return e.snapshotAs("", region)
+}
+
+// snapshotAs reads the registry in region with boto3, with the credentials
+// of role (assumed through moto's STS), or the default ones for "".
+func (e *env) snapshotAs(role, region string) snapshot {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "python3", "-c", snapshotScript, motoURL, region)
+	cmd := exec.CommandContext(ctx, "python3", "-c", snapshotScript, e.checkerURL(), region, role)
 	cmd.Env = e.checkerEnv()
 	var o, s bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &s

@@ -19,7 +19,11 @@ import (
 
 // Options configure Start.
 type Options struct {
-	Account      string        // MOTO_ACCOUNT_ID: moto reads the account from the server's environment
+	// Account is MOTO_ACCOUNT_ID: moto reads the account from the server's
+	// environment, and then puts every request in it, even one made with an
+	// assumed role's credentials. "" leaves it unset: each request acts in
+	// the account of its credentials (an assumed role's, else 123456789012).
+	Account      string
 	StartTimeout time.Duration // how long to wait for the first answer
 	// DieWithParent has the kernel kill moto if the caller dies without
 	// stopping it (Linux only). The signal follows the OS thread that
@@ -48,7 +52,10 @@ func Start(o Options) (*Server, error) {
 
 	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{}), log: &syncBuffer{}}
 	s.cmd = exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	s.cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+o.Account)
+	s.cmd.Env = os.Environ()
+	if o.Account != "" {
+		s.cmd.Env = append(s.cmd.Env, "MOTO_ACCOUNT_ID="+o.Account)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if o.DieWithParent {
