@@ -265,10 +265,10 @@ repositories:
 
 // planChange is the part of a multi-registry plan's JSON the tests read.
 type planChange struct {
-	Address string `json:"address"`
-	Name    string `json:"name"`
-	Account string `json:"account"`
-	Region  string `json:"region"`
+	Address string   `json:"address"`
+	Name    string   `json:"name"`
+	Account string   `json:"account"`
+	Region  string   `json:"region"`
 	Actions []string `json:"actions"`
 }
 
