@@ -350,3 +350,31 @@ func TestImportRegistries(t *testing.T) {
 		t.Errorf("bad --assume-role = %d: %s", code, errOut)
 	}
 }
+
+// plan, status and the other readers assume roles with a read-only session
+// name; apply and restore, which write, do not (docs/iam.md: the plan hub
+// may only open ecrctl-read-* sessions).
+func TestSessionNameSaysWhetherTheVerbWrites(t *testing.T) {
+	w := newRegistries(t, teamFiles)
+	for _, tc := range []struct {
+		args     []string
+		readOnly bool
+	}{
+		{[]string{"plan", "-f", "registry"}, true},
+		{[]string{"outputs", "-f", "registry"}, true},
+		{[]string{"apply", "-f", "registry", "--auto-approve"}, false},
+	} {
+		w.opts = nil
+		if code, _, errOut := w.run(tc.args...); code != exitOK {
+			t.Fatalf("%v = %d: %s", tc.args, code, errOut)
+		}
+		if len(w.opts) == 0 {
+			t.Fatalf("%v connected to nothing", tc.args)
+		}
+		for _, o := range w.opts {
+			if o.AssumeRole == nil || o.AssumeRole.ReadOnly != tc.readOnly {
+				t.Errorf("%v: assumed %+v, want ReadOnly %v", tc.args, o.AssumeRole, tc.readOnly)
+			}
+		}
+	}
+}
