@@ -7,14 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
-	"github.com/ecrctl/ecrctl/internal/ecrapi"
-	"github.com/ecrctl/ecrctl/internal/ecrfake"
 )
 
 const (
@@ -27,14 +23,14 @@ const (
 // Two accounts, reached by role, and two regions of the first: three
 // registries from two team files in one directory.
 var teamFiles = map[string]string{
-	"a.yaml": `version: 1
+	"registry/a.yaml": `version: 1
 account: "` + acctA + `"
 regions: [us-west-2, eu-west-1]
 assumeRole: ` + roleA + `
 repositories:
   - name: app
 `,
-	"b.yaml": `version: 1
+	"registry/b.yaml": `version: 1
 account: "` + acctB + `"
 region: us-west-2
 assumeRole: ` + roleB + `
@@ -44,72 +40,12 @@ repositories:
 `,
 }
 
-// registries is a world of fakes, one per account and region: a client
-// for a role acts in the role's account (as STS would have it), without
-// one in the default account.
-type registries struct {
-	t     *testing.T
-	dir   string
-	mu    sync.Mutex
-	fakes map[string]*ecrfake.Fake // ACCOUNT/REGION
-	opts  []ecrapi.ClientOptions
-	fail  map[string]error // ACCOUNT/REGION: NewECR fails so
-}
-
-func newRegistries(t *testing.T, files map[string]string) *registries {
-	t.Helper()
-	w := &registries{t: t, dir: t.TempDir(), fakes: map[string]*ecrfake.Fake{}, fail: map[string]error{}}
-	if err := os.Mkdir(filepath.Join(w.dir, "registry"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(w.dir, "registry", name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return w
-}
-
-func (w *registries) fake(account, region string) *ecrfake.Fake {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	key := account + "/" + region
-	if w.fakes[key] == nil {
-		w.fakes[key] = ecrfake.New(ecrfake.WithAccount(account), ecrfake.WithRegion(region))
-	}
-	return w.fakes[key]
-}
-
-func (w *registries) run(args ...string) (int, string, string) {
-	w.t.Helper()
-	io, out, errOut := testIO("", false)
-	f := &factory{IO: io, ProgressDelay: statusProgressDelay, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
-		w.mu.Lock()
-		w.opts = append(w.opts, o)
-		w.mu.Unlock()
-		account := ecrfake.DefaultAccount
-		if o.AssumeRole != nil {
-			account = strings.Split(o.AssumeRole.RoleARN, ":")[4]
-		}
-		region := o.Region
-		if region == "" {
-			region = "us-west-2"
-		}
-		if err := w.fail[account+"/"+region]; err != nil {
-			return nil, "", err
-		}
-		return w.fake(account, region), region, nil
-	}}
-	w.t.Chdir(w.dir)
-	code := run(context.Background(), f, args)
-	return code, out.String(), errOut.String()
-}
-
-func (w *registries) create(account, region string, names ...string) {
-	w.t.Helper()
+// create makes repositories in the registry of account in region.
+func (h *registriesHarness) create(account, region string, names ...string) {
+	h.t.Helper()
 	for _, n := range names {
-		if _, err := w.fake(account, region).CreateRepository(context.Background(), &ecr.CreateRepositoryInput{RepositoryName: aws.String(n)}); err != nil {
-			w.t.Fatal(err)
+		if _, err := h.fake(account, region).CreateRepository(context.Background(), &ecr.CreateRepositoryInput{RepositoryName: aws.String(n)}); err != nil {
+			h.t.Fatal(err)
 		}
 	}
 }
@@ -117,7 +53,7 @@ func (w *registries) create(account, region string, names ...string) {
 // status over three registries: a report each under plan's header, with
 // account and region in JSON; the registries' own credentials are used.
 func TestStatusOverRegistries(t *testing.T) {
-	w := newRegistries(t, teamFiles)
+	w := newRegistriesHarness(t, teamFiles)
 	w.create(acctA, "us-west-2", "app")
 	w.create(acctB, "us-west-2", "api")
 	code, out, errOut := w.run("status", "-f", "registry", "-o", "json")
@@ -182,8 +118,8 @@ func TestStatusOverRegistries(t *testing.T) {
 // A registry that cannot be reached is reported; the others still are,
 // and the command exits 1. Names on the command line pick registries.
 func TestStatusOverRegistriesIsolatesFailures(t *testing.T) {
-	w := newRegistries(t, teamFiles)
-	w.fail[acctB+"/us-west-2"] = errors.New("assuming role " + roleB + ": STS answered AccessDenied")
+	w := newRegistriesHarness(t, teamFiles)
+	w.refuse[roleB] = errors.New("assuming role " + roleB + ": STS answered AccessDenied")
 	code, out, errOut := w.run("status", "-f", "registry", "-o", "json")
 	if code != exitError {
 		t.Fatalf("status = %d, want 1", code)
@@ -217,7 +153,7 @@ func TestStatusOverRegistriesIsolatesFailures(t *testing.T) {
 // outputs over several registries: keyed by registry in JSON, prefixed by
 // region and account in env.
 func TestOutputsOverRegistries(t *testing.T) {
-	w := newRegistries(t, teamFiles)
+	w := newRegistriesHarness(t, teamFiles)
 	w.create(acctA, "us-west-2", "app")
 	w.create(acctA, "eu-west-1", "app")
 	w.create(acctB, "us-west-2", "api", "9lives")
@@ -246,7 +182,7 @@ func TestOutputsOverRegistries(t *testing.T) {
 // login logs in to every registry, or the one --registry names; --print
 // needs one.
 func TestLoginOverRegistries(t *testing.T) {
-	w := newRegistries(t, teamFiles)
+	w := newRegistriesHarness(t, teamFiles)
 	stub := stubDocker(t, 0)
 	code, _, errOut := w.run("login", "-f", "registry")
 	if code != exitOK {
@@ -283,8 +219,8 @@ func TestLoginOverRegistries(t *testing.T) {
 // the same, else one file per registry in a directory; roles are written
 // as assumeRole:.
 func TestImportRegistries(t *testing.T) {
-	w := newRegistries(t, nil)
-	def := ecrfake.DefaultAccount
+	w := newRegistriesHarness(t, nil)
+	def := defaultAccount
 	w.create(def, "us-west-2", "app")
 	w.create(def, "eu-west-1", "app")
 	code, _, errOut := w.run("import", "--region", "us-west-2", "--region", "eu-west-1", "-o", "one.yaml")
@@ -355,7 +291,7 @@ func TestImportRegistries(t *testing.T) {
 // name; apply and restore, which write, do not (docs/iam.md: the plan hub
 // may only open ecrctl-read-* sessions).
 func TestSessionNameSaysWhetherTheVerbWrites(t *testing.T) {
-	w := newRegistries(t, teamFiles)
+	w := newRegistriesHarness(t, teamFiles)
 	for _, tc := range []struct {
 		args     []string
 		readOnly bool

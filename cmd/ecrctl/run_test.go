@@ -29,6 +29,7 @@ type registriesHarness struct {
 	mu     sync.Mutex
 	fakes  map[string]*ecrfake.Fake // "ACCOUNT/REGION"
 	refuse map[string]error         // role ARN -> why it cannot be assumed
+	opts   []ecrapi.ClientOptions   // every client asked for, in order
 }
 
 const defaultAccount = "123456789012"
@@ -64,7 +65,10 @@ func (h *registriesHarness) fake(account, region string) *ecrfake.Fake {
 func (h *registriesHarness) run(args ...string) (int, string, string) {
 	h.t.Helper()
 	io, out, errOut := testIO("", false)
-	f := &factory{IO: io, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
+	f := &factory{IO: io, ProgressDelay: statusProgressDelay, NewECR: func(_ context.Context, o ecrapi.ClientOptions) (ecrapi.API, string, error) {
+		h.mu.Lock()
+		h.opts = append(h.opts, o)
+		h.mu.Unlock()
 		region, account := o.Region, defaultAccount
 		if region == "" {
 			region = "us-west-2"
