@@ -379,21 +379,27 @@ func (e *env) awsTry(args ...string) (stdout, stderr []byte, err error) {
 
 // ---- the registry as another client sees it ----------------------------
 
-// snapshotScript reads every repository with boto3, in one process.
-const snapshotScript = `
+// botoClient is the start of a boto3 script run as `python3 -c SCRIPT
+// ENDPOINT REGION [ROLE]`: c is an ECR client for the registry in REGION,
+// with the credentials of ROLE (assumed through moto's STS, which gives
+// them the role's account) or, without one, the default account's.
+const botoClient = `
 import json, sys
 import boto3
 from botocore.config import Config
 
 creds = {}
 if len(sys.argv) > 3 and sys.argv[3]:
-    # Another account: moto's STS gives a role's credentials its account.
     sts = boto3.client("sts", endpoint_url=sys.argv[1], region_name=sys.argv[2])
     cr = sts.assume_role(RoleArn=sys.argv[3], RoleSessionName="e2e-check")["Credentials"]
     creds = dict(aws_access_key_id=cr["AccessKeyId"], aws_secret_access_key=cr["SecretAccessKey"],
                  aws_session_token=cr["SessionToken"])
 c = boto3.client("ecr", endpoint_url=sys.argv[1], region_name=sys.argv[2],
                  config=Config(retries={"max_attempts": 1}), **creds)
+`
+
+// snapshotScript reads every repository with boto3, in one process.
+const snapshotScript = botoClient + `
 out = {"registryId": c.describe_registry()["registryId"], "repositories": {}}
 for page in c.get_paginator("describe_repositories").paginate():
     for r in page["repositories"]:

@@ -90,17 +90,7 @@ func (r *roleRewrite) apply(body []byte) []byte {
 // credentials of role ("" = the default account's), against moto.
 func (e *env) boto(role, region, code string) string {
 	e.t.Helper()
-	script := `
-import json, sys
-import boto3
-creds = {}
-if sys.argv[3]:
-    sts = boto3.client("sts", endpoint_url=sys.argv[1], region_name=sys.argv[2])
-    cr = sts.assume_role(RoleArn=sys.argv[3], RoleSessionName="e2e-check")["Credentials"]
-    creds = dict(aws_access_key_id=cr["AccessKeyId"], aws_secret_access_key=cr["SecretAccessKey"],
-                 aws_session_token=cr["SessionToken"])
-c = boto3.client("ecr", endpoint_url=sys.argv[1], region_name=sys.argv[2], **creds)
-` + code
+	script := botoClient + code
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "python3", "-c", script, e.checkerURL(), region, role)
