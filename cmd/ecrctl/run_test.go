@@ -283,3 +283,20 @@ func TestSavedPlanOneRegistryFromDirectory(t *testing.T) {
 		t.Errorf("registry holds %v after the saved plan, want api and web", got)
 	}
 }
+
+// A saved plan whose directory was named by absolute path applies: apply
+// loads the spec paths relative to the plan file, and a registry merged
+// from two files is not stale for that.
+func TestSavedPlanFromAbsoluteDirectory(t *testing.T) {
+	h := newRegistriesHarness(t, manyFiles)
+	teams := filepath.Join(h.dir, "teams")
+	if code, _, errOut := h.run("plan", "-f", teams, "-f", "shared.yaml", "--out", "plan.json"); code != exitOK {
+		t.Fatalf("plan --out = %d; stderr:\n%s", code, errOut)
+	}
+	if code, _, errOut := h.run("apply", "plan.json"); code != exitOK {
+		t.Fatalf("apply plan.json = %d, want 0: nothing changed since the plan; stderr:\n%s", code, errOut)
+	}
+	if got := h.fakes[defaultAccount+"/eu-west-1"].RepositoryNames(); len(got) != 2 {
+		t.Errorf("the merged registry holds %v after the saved plan, want api and web", got)
+	}
+}

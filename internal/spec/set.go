@@ -57,10 +57,13 @@ type loaded struct {
 // A target with one source keeps that file's Path and SHA256 (a saved plan
 // of a single-file run stays valid). A merged target's Spec.Path is the
 // sources joined with ", " and its SHA256 is the SHA-256 of the text
-// `sha256sum SOURCE...` prints for them: one line "HASH  PATH\n" per
-// source, in the order given, HASH being the source's own SHA256. So it
-// changes whenever any source's bytes, the set of sources, their names or
-// their order change.
+// `sha256sum SOURCE...` prints for them when run in each source's
+// directory: one line "HASH  NAME\n" per source, in the order given, HASH
+// being the source's own SHA256 and NAME its base name. So it changes
+// whenever any source's bytes, the set of sources, their names or their
+// order change, and not with the form of the path (./teams, $PWD/teams, a
+// plan file's relative path): apply loads a saved plan's spec paths from
+// where the plan file is, and a merged registry must not look stale then.
 func LoadSet(ctx context.Context, paths []string) ([]*Target, error) {
 	return LoadSetFrom(ctx, paths, os.Stdin)
 }
@@ -278,7 +281,7 @@ func mergeGroup(k registryKey, parts []loaded) (*Target, Problems) {
 	described := map[string]at{}
 	var registryFrom *loaded
 	for _, p := range parts {
-		fmt.Fprintf(&sums, "%s  %s\n", p.f.SHA256, p.f.Path)
+		fmt.Fprintf(&sums, "%s  %s\n", p.f.SHA256, filepath.Base(p.f.Path))
 		if p.f.AssumeRole != nil && first.f.AssumeRole == nil || p.f.AssumeRole == nil && first.f.AssumeRole != nil ||
 			p.f.AssumeRole != nil && *p.f.AssumeRole != *first.f.AssumeRole {
 			problems = append(problems, roleConflict(k, first, p))

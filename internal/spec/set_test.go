@@ -341,9 +341,9 @@ repositories:
 		t.Errorf("lifecycle counts: alpha %d charlie %d bravo %v; want 5 (a.yaml's keep), 50 (b.yaml's keep), none", count(alpha), count(charlie), bravo.Lifecycle)
 	}
 	// The documented rule: Path joins the sources, SHA256 hashes what
-	// `sha256sum a.yaml b.yaml` prints.
+	// `sha256sum a.yaml b.yaml` prints in their directory.
 	wantPath := a + ", " + b
-	sums := fmt.Sprintf("%s  %s\n%s  %s\n", fileSHA(t, a), a, fileSHA(t, b), b)
+	sums := fmt.Sprintf("%s  %s\n%s  %s\n", fileSHA(t, a), filepath.Base(a), fileSHA(t, b), filepath.Base(b))
 	sum := sha256.Sum256([]byte(sums))
 	if m.Path != wantPath || m.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("merged Path %q SHA256 %s; want %q and the SHA-256 of %q", m.Path, m.SHA256, wantPath, sums)
@@ -379,6 +379,15 @@ func TestLoadSetMergedSHA256Changes(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("a, b after editing b", sha(a, b))
+
+	// The same files named another way (relative, or through ..) are the
+	// same sources: apply finds a saved plan's spec paths relative to the
+	// plan file, not as they were typed.
+	edited := sha(a, b)
+	t.Chdir(dir)
+	if got := sha("a.yaml", filepath.Join("..", filepath.Base(dir), "b.yaml")); got != edited {
+		t.Errorf("a.yaml, ../%s/b.yaml give %s; the same files by absolute path give %s", filepath.Base(dir), got, edited)
+	}
 }
 
 // TestLoadSetTargetsSorted: targets come sorted by account, then region;
