@@ -44,3 +44,23 @@ repositories: []
 		t.Fatalf("plan after apply is not empty:\n%s", renderPlan(again))
 	}
 }
+
+// An upstreamUrl the spec accepts with https:// before it or / after it is
+// created as the bare host ECR documents (the fake refuses the rest), and
+// compares equal to it afterwards.
+func TestUpstreamURLWithSchemeApplies(t *testing.T) {
+	fake := registryFake()
+	f := mustSpec(t, `version: 1
+registry:
+  pullThroughCache:
+    - {prefix: quay, upstreamUrl: "https://quay.io/"}
+repositories: []
+`)
+	p := plan(t, fake, f, DiffOptions{})
+	if res := apply(t, fake, p); len(res.Failed) != 0 {
+		t.Fatalf("apply failed: %v", res.Failed[0].Err)
+	}
+	if again := plan(t, fake, f, DiffOptions{}); again.HasChanges {
+		t.Fatalf("plan after apply is not empty:\n%s", renderPlan(again))
+	}
+}

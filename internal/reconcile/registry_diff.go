@@ -392,10 +392,14 @@ func ptcFields(d *spec.PullThroughCacheRule, lr *types.PullThroughCacheRule) []p
 	return fs
 }
 
+// ptcCreateStep sends the upstream as the bare host ECR documents: the spec
+// may write https:// before it or / after it, which ECR's URL check need
+// not take (the fake refuses them, as UnsupportedUpstreamRegistryException).
 func ptcCreateStep(d *spec.PullThroughCacheRule) Step {
 	return Step{
-		Operation: OpCreatePullThroughCacheRule, Prefix: d.Prefix, UpstreamRegistryURL: d.UpstreamURL,
-		UpstreamRegistry: d.UpstreamRegistry, UpstreamRepositoryPrefix: d.UpstreamRepositoryPrefix,
+		Operation: OpCreatePullThroughCacheRule, Prefix: d.Prefix,
+		UpstreamRegistryURL: strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(d.UpstreamURL), "https://"), "/"),
+		UpstreamRegistry:    d.UpstreamRegistry, UpstreamRepositoryPrefix: d.UpstreamRepositoryPrefix,
 		CredentialArn: d.CredentialArn, CustomRoleArn: d.CustomRoleArn,
 	}
 }
