@@ -300,3 +300,53 @@ func TestSavedPlanFromAbsoluteDirectory(t *testing.T) {
 		t.Errorf("the merged registry holds %v after the saved plan, want api and web", got)
 	}
 }
+
+// A saved plan whose registry cannot be reached at apply time: that
+// registry is reported and the others are applied as saved (exit 1);
+// nothing is written where the plan could not be checked.
+func TestSavedPlanOneRegistryFailsAtApply(t *testing.T) {
+	h := newRegistriesHarness(t, manyFiles)
+	if code, _, errOut := h.run("plan", "-f", "teams", "-f", "shared.yaml", "--out", "plan.json"); code != exitOK {
+		t.Fatalf("plan --out = %d; stderr:\n%s", code, errOut)
+	}
+	h.refuse["arn:aws:iam::111111111111:role/ecrctl"] = errors.New("assuming role: AccessDenied")
+	code, _, errOut := h.run("apply", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "1 of 2 registries could not be planned") {
+		t.Fatalf("apply = %d, want 1 naming the unreachable registry; stderr:\n%s", code, errOut)
+	}
+	if got := h.fakes[defaultAccount+"/eu-west-1"].RepositoryNames(); len(got) != 2 {
+		t.Errorf("the reachable registry holds %v, want api and web applied as saved", got)
+	}
+	if f := h.fakes["111111111111/us-west-2"]; f != nil && f.Writes() != 0 {
+		t.Errorf("%d writes in the registry that could not be reached", f.Writes())
+	}
+}
+
+// A saved plan over three registries is refused, naming the registry,
+// when a -f path is dropped or a file leaves a merged registry.
+func TestSavedPlanRegistryRemoved(t *testing.T) {
+	files := map[string]string{"dr.yaml": "version: 1\nregion: ap-south-1\nrepositories:\n  - name: dr\n"}
+	for k, v := range manyFiles {
+		files[k] = v
+	}
+	h := newRegistriesHarness(t, files)
+	if code, _, errOut := h.run("plan", "-f", "teams", "-f", "shared.yaml", "-f", "dr.yaml", "--out", "plan.json"); code != exitOK {
+		t.Fatalf("plan --out = %d; stderr:\n%s", code, errOut)
+	}
+	code, _, errOut := h.run("apply", "-f", "teams", "-f", "shared.yaml", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "registry "+defaultAccount+"/ap-south-1 (dr.yaml) is not reached by this run") {
+		t.Errorf("apply without dr.yaml = %d, want the plan refused naming its registry; stderr:\n%s", code, errOut)
+	}
+	if err := os.Remove(filepath.Join(h.dir, "teams", "api.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = h.run("apply", "plan.json")
+	if code != exitError || !strings.Contains(errOut, "registry "+defaultAccount+"/eu-west-1 (teams/web.yaml): plan is stale") {
+		t.Errorf("apply after teams/api.yaml left = %d, want the merged registry stale; stderr:\n%s", code, errOut)
+	}
+	for key, f := range h.fakes {
+		if f.Writes() != 0 {
+			t.Errorf("%s: %d writes after a refused plan", key, f.Writes())
+		}
+	}
+}
