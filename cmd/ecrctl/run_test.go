@@ -341,8 +341,8 @@ func TestSavedPlanRegistryRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut = h.run("apply", "plan.json")
-	if code != exitError || !strings.Contains(errOut, "registry "+defaultAccount+"/eu-west-1 (teams/web.yaml): plan is stale") {
-		t.Errorf("apply after teams/api.yaml left = %d, want the merged registry stale; stderr:\n%s", code, errOut)
+	if code != exitError || !strings.Contains(errOut, "registry "+defaultAccount+"/eu-west-1: the plan was made from teams/api.yaml, teams/web.yaml, and this run merges teams/web.yaml for it") {
+		t.Errorf("apply after teams/api.yaml left = %d, want the registry's files named; stderr:\n%s", code, errOut)
 	}
 	for key, f := range h.fakes {
 		if f.Writes() != 0 {

@@ -80,6 +80,12 @@ func CheckSavedRun(saved *Plan, run *Run) error {
 			}
 			continue
 		}
+		if otherFiles(e.SpecFiles, r.Target.Sources) {
+			// Its merged spec differs for that alone; "changed" would
+			// blame a file that did not.
+			stale = append(stale, fmt.Sprintf("registry %s: the plan was made from %s, and this run merges %s for it", e.Registry, strings.Join(e.SpecFiles, ", "), r.Sources()))
+			continue
+		}
 		if err := CheckSaved(savedRegistry(saved, e), r.Plan); err != nil {
 			stale = append(stale, fmt.Sprintf("registry %s (%s): %v", e.Registry, r.Sources(), err))
 		}
@@ -105,6 +111,26 @@ func staleCount(n int) string {
 		return "1 registry does not match it"
 	}
 	return fmt.Sprintf("%d registries do not match it", n)
+}
+
+// otherFiles reports whether a registry is now merged from another set of
+// spec files than the plan was made from: another number of files, or,
+// for a merged one, other names (by base name, as spec.LoadSet's hash of
+// a merged registry has them; the paths' form may differ between plan
+// and apply).
+func otherFiles(was, now []string) bool {
+	if len(was) != len(now) {
+		return true
+	}
+	if len(was) == 1 {
+		return false // one file: its content decides, as for a single-registry plan
+	}
+	for i := range was {
+		if filepath.Base(filepath.FromSlash(was[i])) != filepath.Base(now[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // failsNow reports whether a registry of the saved plan is one that failed
