@@ -396,7 +396,14 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 		// replacement's delete the create may still find the old one.
 		var nf *types.RepositoryNotFoundException
 		var ae *types.RepositoryAlreadyExistsException
-		lagging := (created && errors.As(err, &nf)) || (deleted && s.Operation == OpCreateRepository && errors.As(err, &ae))
+		existsAfterDelete := deleted && s.Operation == OpCreateRepository && errors.As(err, &ae)
+		if existsAfterDelete {
+			if arn, ok := a.createdAnyway(callCtx, rc, s); ok {
+				a.stepDone(1)
+				return arn, nil
+			}
+		}
+		lagging := (created && errors.As(err, &nf)) || existsAfterDelete
 		if !lagging || attempt >= a.opt.ConsistencyRetries {
 			var op *ecrapi.OpError
 			if errors.As(err, &op) {
@@ -415,6 +422,34 @@ func (a *applier) step(callCtx, ctx context.Context, rc ResourceChange, s Step, 
 		}
 		delay *= 2
 	}
+}
+
+// createdAnyway decides, after a replacement's CreateRepository was told
+// the repository already exists, whether it is the one this create made: a
+// first attempt can succeed and its answer be lost, and the SDK's retry then
+// finds it. It is accepted when it has exactly the encryption the step asks
+// for (the one thing a replacement changes, and the old repository, still
+// visible while ECR lags, does not have); otherwise the caller waits for ECR
+// to catch up, as before. A key that cannot be told apart is never accepted.
+func (a *applier) createdAnyway(ctx context.Context, rc ResourceChange, s Step) (string, bool) {
+	if s.Encryption == nil {
+		return "", false
+	}
+	out, err := a.client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{rc.Name}})
+	if err != nil || len(out.Repositories) != 1 {
+		return "", false
+	}
+	lr := ecrapi.RepositoryFromSDK(out.Repositories[0])
+	want := *s.Encryption
+	if want.Type == "KMS" && want.KMSKey == "" {
+		want.KMSKey = awsManagedECRKey // the key ECR uses when none is named
+	}
+	kr, _ := a.client.(ecrapi.KeyResolver)
+	if same, err := encryptionIs(ctx, kr, &want, lr); err != nil || !same {
+		return "", false
+	}
+	a.progress("%s: CreateRepository's answer was lost; the repository it created exists with the encryption asked for, so the replacement goes on", rc.Address)
+	return lr.ARN, true
 }
 
 func (a *applier) call(ctx context.Context, repo string, s Step, arn string) (string, error) {

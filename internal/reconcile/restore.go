@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/iampolicy"
 	"github.com/ecrctl/ecrctl/internal/lifecycle"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 // A restore file records the calls that recreate a replaced repository with
@@ -338,6 +340,36 @@ func describeEncryption(typ, key string) string {
 		return typ
 	}
 	return typ + " (key " + key + ")"
+}
+
+// awsManagedECRKey is the alias of the key ECR encrypts with when KMS
+// encryption names no key.
+const awsManagedECRKey = "alias/aws/ecr"
+
+// encryptionIs decides whether a repository has exactly the encryption e
+// names. Plan's comparison takes an alias it cannot resolve to match (it
+// never replaces on a guess); this one decides whether an existing
+// repository is the one a create made or a restore file recreates, so a
+// KMS alias is resolved with kms:DescribeKey, and an alias that cannot be
+// resolved (kr is nil, or KMS refuses) is an error, never a match.
+func encryptionIs(ctx context.Context, kr ecrapi.KeyResolver, e *spec.Encryption, lr *ecrapi.Repository) (bool, error) {
+	if e.Type != lr.EncryptionType {
+		return false, nil
+	}
+	if e.KMSKey == "" || e.KMSKey == lr.KMSKey || !isKMSAlias(e.KMSKey) {
+		return encryptionMatches(e, lr), nil
+	}
+	if kr == nil {
+		return false, fmt.Errorf("resolving KMS alias %s: this client cannot call KMS", e.KMSKey)
+	}
+	out, err := kr.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(e.KMSKey)})
+	if err != nil {
+		return false, &ecrapi.OpError{Repository: lr.Name, Operation: "DescribeKey", Err: err, Doing: "resolving KMS alias " + e.KMSKey}
+	}
+	if out.KeyMetadata == nil || aws.ToString(out.KeyMetadata.Arn) == "" {
+		return false, fmt.Errorf("resolving KMS alias %s: KMS returned no key ARN", e.KMSKey)
+	}
+	return aws.ToString(out.KeyMetadata.Arn) == lr.KMSKey, nil
 }
 
 // RestoreConflictError lists settings of an existing repository that differ

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
@@ -336,5 +337,63 @@ func TestReadRestoreFileRejectsOtherFiles(t *testing.T) {
 		if _, err := ReadRestoreFile(path); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// CreateRepository succeeded but its answer was lost: the SDK's retry is
+// told the repository already exists. It has the encryption the replacement
+// asked for, so it is the one the create made: apply takes it and goes on,
+// instead of waiting for ECR and reporting it not created.
+func TestReplacementGoesOnWhenTheCreateTookEffect(t *testing.T) {
+	fake := ecrfake.New()
+	f, p := replacePlan(t, fake)
+	lost := false
+	fake.Inject("CreateRepository", "moving", func(ctx context.Context) error {
+		if lost {
+			return nil
+		}
+		lost = true
+		in := createInput("moving")
+		in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionTypeKms}
+		in.Tags = []types.Tag{{Key: ptr("Team"), Value: ptr("x")}}
+		_, err := fake.CreateRepository(ctx, in)
+		return err // nil: the call itself now runs, and finds the repository
+	})
+	opt := restoreApply(t)
+	res, err := Apply(context.Background(), fake, p, opt)
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("apply: %+v %v", res, err)
+	}
+	if plan(t, fake, f, DiffOptions{}).HasChanges {
+		t.Error("not converged")
+	}
+	if st, _ := fake.Repository("moving"); st.LifecyclePolicy == nil {
+		t.Errorf("lifecycle policy not carried over: %+v", st)
+	}
+	assertNoRestoreFiles(t, opt.RestoreDir)
+}
+
+// A repository that exists after the delete with another encryption is not
+// the one the create asked for (the old one, still visible, or someone
+// else's): apply does not take it, and the restore file stays.
+func TestReplacementDoesNotTakeARepositoryWithOtherEncryption(t *testing.T) {
+	fake := ecrfake.New()
+	_, p := replacePlan(t, fake)
+	other := false
+	fake.Inject("CreateRepository", "moving", func(ctx context.Context) error {
+		if other {
+			return nil
+		}
+		other = true
+		_, err := fake.CreateRepository(ctx, createInput("moving")) // AES256
+		return err
+	})
+	opt := restoreApply(t)
+	res, err := Apply(context.Background(), fake, p, opt)
+	if err != nil || len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "not created") {
+		t.Fatalf("apply: %+v %v", res, err)
+	}
+	if len(restoreFiles(t, opt.RestoreDir)) != 1 {
+		t.Error("restore file not kept")
 	}
 }
