@@ -216,13 +216,20 @@ type RestorePlan struct {
 	Conflicts []string
 }
 
+// RestoreAPI is what CheckRestore calls: ECR, and KMS to resolve a key
+// alias the restore file names.
+type RestoreAPI interface {
+	ecrapi.ECR
+	ecrapi.KeyResolver
+}
+
 // CheckRestore reads the repository the file restores and decides which
 // calls are still needed. It never decides to create over an existing
 // repository: a repository that exists must already have the file's
 // encryption (which cannot change in place), and a setting that exists with
 // another value is a conflict, refused unless overwrite is set. Replaying
 // the same file again therefore makes no call.
-func CheckRestore(ctx context.Context, client ecrapi.ECR, rf *RestoreFile, overwrite bool) (*RestorePlan, error) {
+func CheckRestore(ctx context.Context, client RestoreAPI, rf *RestoreFile, overwrite bool) (*RestorePlan, error) {
 	name := rf.Repository
 	if rf.RegistryID != "" {
 		reg, err := client.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
@@ -248,8 +255,14 @@ func CheckRestore(ctx context.Context, client ecrapi.ECR, rf *RestoreFile, overw
 	lr := ecrapi.RepositoryFromSDK(out.Repositories[0])
 	rp.Exists, rp.ARN = true, lr.ARN
 	create := rf.Steps[0]
-	if e := create.Encryption; e != nil && !encryptionMatches(e, lr) {
-		return nil, fmt.Errorf("repository %q exists with encryption %s, but the restore file recreates it with %s: it is not the repository the file restores, and encryption cannot change in place. Nothing was changed. If the replacement's delete never happened, the old repository is intact and the file is not needed: delete it and run `ecrctl plan`", name, describeEncryption(lr.EncryptionType, lr.KMSKey), describeEncryption(e.Type, e.KMSKey))
+	if e := create.Encryption; e != nil {
+		same, err := encryptionIs(ctx, client, e, lr)
+		if err != nil {
+			return nil, fmt.Errorf("repository %q exists with encryption %s; the restore file recreates it with the KMS alias %s, which could not be resolved to the key it names (%w), so restore cannot tell whether this is the repository the file restores. Nothing was changed. Allow kms:DescribeKey, or write the key's ARN in place of the alias in the file's encryption, and run restore again", name, describeEncryption(lr.EncryptionType, lr.KMSKey), e.KMSKey, err)
+		}
+		if !same {
+			return nil, fmt.Errorf("repository %q exists with encryption %s, but the restore file recreates it with %s: it is not the repository the file restores, and encryption cannot change in place. Nothing was changed. If the replacement's delete never happened, the old repository is intact and the file is not needed: delete it and run `ecrctl plan`", name, describeEncryption(lr.EncryptionType, lr.KMSKey), describeEncryption(e.Type, e.KMSKey))
+		}
 	}
 	if err := ecrapi.ReadTags(ctx, client, lr); err != nil {
 		return nil, err
@@ -360,14 +373,14 @@ func encryptionIs(ctx context.Context, kr ecrapi.KeyResolver, e *spec.Encryption
 		return encryptionMatches(e, lr), nil
 	}
 	if kr == nil {
-		return false, fmt.Errorf("resolving KMS alias %s: this client cannot call KMS", e.KMSKey)
+		return false, fmt.Errorf("resolving %s: this client cannot call KMS", e.KMSKey)
 	}
 	out, err := kr.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(e.KMSKey)})
 	if err != nil {
-		return false, &ecrapi.OpError{Repository: lr.Name, Operation: "DescribeKey", Err: err, Doing: "resolving KMS alias " + e.KMSKey}
+		return false, fmt.Errorf("DescribeKey %s: %w", e.KMSKey, err)
 	}
 	if out.KeyMetadata == nil || aws.ToString(out.KeyMetadata.Arn) == "" {
-		return false, fmt.Errorf("resolving KMS alias %s: KMS returned no key ARN", e.KMSKey)
+		return false, fmt.Errorf("DescribeKey %s: KMS returned no key ARN", e.KMSKey)
 	}
 	return aws.ToString(out.KeyMetadata.Arn) == lr.KMSKey, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 func restoreApply(t *testing.T) ApplyOptions {
@@ -395,5 +396,39 @@ func TestReplacementDoesNotTakeARepositoryWithOtherEncryption(t *testing.T) {
 	}
 	if len(restoreFiles(t, opt.RestoreDir)) != 1 {
 		t.Error("restore file not kept")
+	}
+}
+
+// A restore file whose encryption names a KMS alias is compared by the key
+// the alias names, not taken to match any KMS repository; an alias KMS
+// cannot resolve is refused, changing nothing.
+func TestRestoreResolvesKMSAliases(t *testing.T) {
+	const appKey, otherKey = "11111111-2222-3333-4444-555555555555", "99999999-8888-7777-6666-555555555555"
+	for name, tc := range map[string]struct{ alias, liveKey, wantErr string }{
+		"the aliased key":    {"alias/app", appKey, ""},
+		"another key":        {"alias/app", otherKey, "exists with encryption KMS (key arn:aws:kms:us-west-2:123456789012:key/" + otherKey + "), but the restore file recreates it with KMS (key alias/app)"},
+		"unresolvable alias": {"alias/gone", appKey, "cannot tell whether this is the repository the file restores"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := ecrfake.New(ecrfake.WithKMSAlias("app", appKey))
+			in := createInput("moving")
+			in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionTypeKms, KmsKey: ptr(tc.liveKey)}
+			if _, err := fake.CreateRepository(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			rf := &RestoreFile{Kind: RestoreKind, FormatVersion: RestoreFormatVersion, Repository: "moving",
+				Steps: []Step{{Operation: OpCreateRepository, Encryption: &spec.Encryption{Type: "KMS", KMSKey: tc.alias}}}}
+			writes := fake.Writes()
+			rp, err := CheckRestore(context.Background(), fake, rf, false)
+			switch {
+			case tc.wantErr == "" && (err != nil || !rp.Exists || len(rp.Steps) != 0):
+				t.Fatalf("restore plan: %+v %v", rp, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			if fake.Writes() != writes {
+				t.Error("checking the restore wrote")
+			}
+		})
 	}
 }
