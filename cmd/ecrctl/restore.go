@@ -25,8 +25,10 @@ func newRestoreCmd(f *factory, g *globalOptions) *cobra.Command {
 		Use:   "restore RESTORE_FILE",
 		Short: "Finish a replacement that stopped after deleting its repository",
 		Long: `A replacement (apply --allow-replace) writes ecrctl-restore-<repository>.json
-in the current directory before it deletes the repository, and removes it
-once the new repository has every carried-over setting. A file left behind
+in the current directory (the temporary directory when that is not
+writable) before it deletes the repository, and removes it once the new
+repository has every carried-over setting; plan and apply warn of a file
+left in either place. A file left behind
 means a call failed after the delete, or the process was killed (SIGKILL).
 
 Restore reads the repository first and makes only the calls still needed:
@@ -128,7 +130,8 @@ func removeRestoreFile(f *factory, path string) {
 }
 
 // warnPendingRestores names, on stderr, each restore file in the current
-// directory for a repository of the spec: a replacement that did not finish
+// directory or the temporary directory (apply's fallback) for a repository
+// of the spec: a replacement that did not finish
 // lost settings the spec does not manage, which no plan shows.
 func warnPendingRestores(f *factory, s *spec.File) {
 	names := map[string]bool{}

@@ -120,3 +120,20 @@ func TestRestoreUsesTheGlobalClientOptions(t *testing.T) {
 		t.Fatalf("restore built its client %d times with %+v", h.connected, h.opts)
 	}
 }
+
+// A restore file apply wrote to the temporary directory, because the
+// directory it ran in was not writable, is pointed at by plan too.
+func TestPlanWarnsOfARestoreFileInTheTemporaryDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	h := newHarness(t, testSpec)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"","repository":"app-frontend","status":"in_progress","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	path := filepath.Join(tmp, "ecrctl-restore-app-frontend.json")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errOut := h.run("", false, "plan")
+	if want := "Warning: " + path + ` records a replacement of "app-frontend" that did not finish (in_progress)`; !strings.Contains(errOut, want) {
+		t.Fatalf("plan stderr lacks %q:\n%s", want, errOut)
+	}
+}

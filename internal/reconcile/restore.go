@@ -68,6 +68,13 @@ func restoreFileName(repo string) string {
 	return "ecrctl-restore-" + strings.ReplaceAll(repo, "/", "--") + ".json"
 }
 
+// restoreDirs are the directories a restore file is written to, in the
+// order tried: dir, then the system's temporary directory. PendingRestores
+// looks in the same places.
+func restoreDirs(dir string) []string {
+	return []string{dir, os.TempDir()}
+}
+
 // restoreJournal is the restore file of one replacement in flight.
 type restoreJournal struct {
 	path string
@@ -84,7 +91,7 @@ func createRestoreFile(dir string, rf RestoreFile) (*restoreJournal, error) {
 		return nil, err
 	}
 	var errs []error
-	for _, d := range []string{dir, os.TempDir()} {
+	for _, d := range restoreDirs(dir) {
 		base := strings.TrimSuffix(restoreFileName(rf.Repository), ".json")
 		for n := 1; n <= 100; n++ {
 			name := base + ".json"
@@ -426,15 +433,25 @@ type PendingRestore struct {
 	File *RestoreFile
 }
 
-// PendingRestores lists the restore files in dir that ecrctl can read, so
+// PendingRestores lists the restore files ecrctl can read in dir and in the
+// temporary directory (where apply writes one when dir is not writable), so
 // plan and apply can point at an unfinished replacement: the settings it
 // carried are ones the spec does not manage, which plan cannot see missing.
 func PendingRestores(dir string) []PendingRestore {
-	paths, _ := filepath.Glob(filepath.Join(dir, "ecrctl-restore-*.json"))
 	var out []PendingRestore
-	for _, p := range paths {
-		if rf, err := ReadRestoreFile(p); err == nil {
-			out = append(out, PendingRestore{Path: p, File: rf})
+	seen := map[string]bool{}
+	for _, d := range restoreDirs(dir) {
+		if abs, err := filepath.Abs(d); err == nil {
+			if seen[abs] {
+				continue // dir is the temporary directory
+			}
+			seen[abs] = true
+		}
+		paths, _ := filepath.Glob(filepath.Join(d, "ecrctl-restore-*.json"))
+		for _, p := range paths {
+			if rf, err := ReadRestoreFile(p); err == nil {
+				out = append(out, PendingRestore{Path: p, File: rf})
+			}
 		}
 	}
 	return out

@@ -432,3 +432,32 @@ func TestRestoreResolvesKMSAliases(t *testing.T) {
 		})
 	}
 }
+
+// A restore file that fell back to the temporary directory (the directory
+// apply ran in was not writable) is found as well as one in dir, and a dir
+// that is the temporary directory is not listed twice.
+func TestPendingRestoresLooksWhereApplyWrites(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+	rf := RestoreFile{Kind: RestoreKind, FormatVersion: RestoreFormatVersion, Repository: "team/app", Steps: []Step{{Operation: OpCreateRepository}}}
+	fell, err := createRestoreFile(filepath.Join(dir, "missing"), rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Repository = "web"
+	here, err := createRestoreFile(dir, rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range PendingRestores(dir) {
+		got = append(got, p.Path)
+	}
+	if want := []string{here.path, fell.path}; !cmp.Equal(got, want) {
+		t.Errorf("PendingRestores(dir) = %v, want %v", got, want)
+	}
+	if got := PendingRestores(tmp); len(got) != 1 || got[0].Path != fell.path {
+		t.Errorf("PendingRestores(temporary directory) = %+v", got)
+	}
+}
