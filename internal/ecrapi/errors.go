@@ -69,6 +69,14 @@ func (e *OpError) hint(code string) string {
 		return "ECR kept throttling after retries; lower --parallelism or raise --max-retries"
 	case "RepositoryNotFoundException":
 		return "the repository was deleted or renamed since it was read; run plan again"
+	case "PullThroughCacheRuleAlreadyExistsException", "TemplateAlreadyExistsException":
+		return "it was created by someone else since the registry was read; run plan again to compare with it"
+	case "PullThroughCacheRuleNotFoundException", "TemplateNotFoundException":
+		return "it was deleted by someone else since the registry was read; run plan again"
+	case "SecretNotFoundException", "UnableToAccessSecretException", "UnableToDecryptSecretValueException":
+		return "ECR could not read the upstream credentials in credentialArn: the secret must exist in this registry's region, be named ecr-pullthroughcache/..., hold a username and accessToken, and any customer KMS key of it must let ECR decrypt; fix the secret or credentialArn and run apply again"
+	case "UnsupportedUpstreamRegistryException":
+		return "ECR does not take this upstreamUrl in this region; use one of the hosts docs/ecr-behaviour.md lists for pull-through cache rules"
 	case "ExpiredTokenException", "UnrecognizedClientException", "InvalidSignatureException":
 		return "the AWS credentials are missing, expired or wrong; refresh them (aws sso login, or check AWS_PROFILE)"
 	}

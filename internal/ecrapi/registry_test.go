@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/ecrfake"
@@ -257,5 +258,26 @@ func TestReadEffectiveScanningBatchesBy25(t *testing.T) {
 	}
 	if got, err := ecrapi.ReadEffectiveScanning(ctx, f, nil); err != nil || len(got) != 0 {
 		t.Errorf("no names = %v, %v; want an empty map and no call", got, err)
+	}
+}
+
+// A failed pull-through cache or template call says what to do next: a
+// rule or template changed since the read, or credentials ECR cannot read.
+func TestRegistryErrorsSayWhatNext(t *testing.T) {
+	for code, want := range map[string]string{
+		"PullThroughCacheRuleAlreadyExistsException": "run plan again",
+		"TemplateAlreadyExistsException":             "run plan again",
+		"PullThroughCacheRuleNotFoundException":      "run plan again",
+		"TemplateNotFoundException":                  "run plan again",
+		"SecretNotFoundException":                    "fix the secret or credentialArn",
+		"UnableToAccessSecretException":              "fix the secret or credentialArn",
+		"UnableToDecryptSecretValueException":        "fix the secret or credentialArn",
+		"UnsupportedUpstreamRegistryException":       "upstreamUrl",
+	} {
+		err := &ecrapi.OpError{Operation: "CreatePullThroughCacheRule", Doing: "changing the pull-through cache rule \"hub\"",
+			Err: &smithy.GenericAPIError{Code: code, Message: "from ECR"}}
+		if got := err.Error(); !strings.Contains(got, "; ") || !strings.Contains(got, want) {
+			t.Errorf("%s: %q says nothing about %q", code, got, want)
+		}
 	}
 }
