@@ -48,7 +48,7 @@ the current policy keeps, now or within 30 days) are marked blocked unless
 the flag that allows them is given; apply refuses a plan with a blocked change.
 
 Several registries: -f may be repeated and may name a directory (its *.yaml
-files). Files for one registry (account and region) are merged; the
+and *.yml files). Files for one registry (account and region) are merged; the
 registries are read side by side, each one's changes shown under a header
 with its account, region and role, and one summary line for the run.
 --parallelism bounds the calls of the whole run, shared fairly between the

@@ -123,7 +123,7 @@ Exit codes:
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&g.Files, "file", "f", []string{"registry.yaml"}, "spec file, or a directory of *.yaml files; repeatable, files for several registries make one run; - reads one from stdin")
+	pf.StringArrayVarP(&g.Files, "file", "f", []string{"registry.yaml"}, "spec file, or a directory of *.yaml and *.yml files; repeatable, files for several registries make one run; - reads one from stdin")
 	pf.StringVar(&g.Region, "region", "", "AWS region (default: the spec's region, then AWS_REGION / profile)")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE)")
 	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "ECR endpoint URL, e.g. a local emulator (also AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)")
