@@ -85,7 +85,10 @@ func Import(ctx context.Context, client ecrapi.Reader, opt Options) (*Result, er
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("no repository named %s in registry %s (%s)", strings.Join(quoteAll(missing), ", "), registryID, opt.Region)
 	}
-	if len(names) == 0 {
+	// A registry without repositories may still hold registry settings
+	// (a hub with pull-through cache rules and templates): import them.
+	registryOnly := len(names) == 0 && opt.all() && !opt.NoRegistry
+	if len(names) == 0 && !registryOnly {
 		if opt.all() {
 			return nil, fmt.Errorf("registry %s in %s holds no repositories; there is nothing to import", registryID, opt.Region)
 		}
@@ -124,6 +127,10 @@ func Import(ctx context.Context, client ecrapi.Reader, opt Options) (*Result, er
 			mu.Lock()
 			defer mu.Unlock()
 			regWarnings = append(regWarnings, w)
+		}, func(id string) {
+			if live.RegistryID == "" { // an empty registry: only DescribeRegistry names its account
+				live.RegistryID = id
+			}
 		})...)
 	}
 	if err := ecrapi.RunAll(ctx, opt.Parallelism, tasks); err != nil {
@@ -131,8 +138,11 @@ func Import(ctx context.Context, client ecrapi.Reader, opt Options) (*Result, er
 	}
 	sort.Strings(regWarnings) // the reads finish in any order
 	warnings = append(warnings, regWarnings...)
-	if len(repos) == 0 {
+	if len(repos) == 0 && !registryOnly {
 		return nil, fmt.Errorf("every selected repository was deleted while it was being read")
+	}
+	if registryOnly && !hasRegistrySettings(live.Registry) {
+		return nil, fmt.Errorf("registry %s in %s holds no repositories and no registry settings; there is nothing to import", live.RegistryID, opt.Region)
 	}
 	text, genWarnings, err := generate(opt.Region, live.RegistryID, repos, live.Registry)
 	if err != nil {

@@ -35,7 +35,7 @@ import (
 // into live. An endpoint that does not implement a read (moto has no
 // pull-through cache rules or creation templates) leaves that setting
 // unread, and out of the spec, with a warning.
-func registryTasks(client ecrapi.Reader, live *reconcile.RegistryLive, warn func(string)) []func(context.Context) error {
+func registryTasks(client ecrapi.Reader, live *reconcile.RegistryLive, warn func(string), setID func(string)) []func(context.Context) error {
 	skip := func(what, key string, err error) error {
 		if unsupported(err) {
 			warn(fmt.Sprintf("the endpoint does not implement reading the %s (%s); %s is left out of the spec (unmanaged)", what, shortErr(err), key))
@@ -53,10 +53,11 @@ func registryTasks(client ecrapi.Reader, live *reconcile.RegistryLive, warn func
 			return nil
 		},
 		func(ctx context.Context) error {
-			_, cfg, err := ecrapi.ReadReplication(ctx, client)
+			id, cfg, err := ecrapi.ReadReplication(ctx, client)
 			if err != nil {
 				return skip("replication configuration", "registry.replication", err)
 			}
+			setID(id)
 			live.Replication, live.ReplicationRead = cfg, true
 			return nil
 		},
@@ -126,6 +127,12 @@ func shortErr(err error) string {
 // allRead reports whether every registry setting was read.
 func allRead(live *reconcile.RegistryLive) bool {
 	return live.ScanningRead && live.ReplicationRead && live.PolicyRead && live.PullThroughCacheRead && live.CreationTemplatesRead
+}
+
+// hasRegistrySettings reports whether registryNode writes anything for live.
+func hasRegistrySettings(live *reconcile.RegistryLive) bool {
+	n, _ := registryNode(live, "", policyNames{})
+	return n != nil
 }
 
 // registryNode renders the registry: section for live (nil: not read), or

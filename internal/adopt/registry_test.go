@@ -292,3 +292,31 @@ func TestImportTheFullExample(t *testing.T) {
 			len(want.Replication.Rules), len(want.PullThroughCache), len(want.CreationTemplates), res.YAML)
 	}
 }
+
+// TestImportRegistryWithoutRepositories: a registry that holds registry
+// settings but no repository yet (a hub of pull-through cache rules and
+// templates) is imported; one that holds neither still says there is
+// nothing to import, and so does --no-registry.
+func TestImportRegistryWithoutRepositories(t *testing.T) {
+	f := ecrfake.New()
+	_, err := f.CreatePullThroughCacheRule(context.Background(), &ecr.CreatePullThroughCacheRuleInput{
+		EcrRepositoryPrefix: aws.String("quay"), UpstreamRegistryUrl: aws.String("quay.io")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ResetCalls()
+	res := importAll(t, f, Selection{})
+	sf, _ := planAfterImport(t, f, res)
+	if sf.Registry == nil || len(sf.Registry.PullThroughCache) != 1 || sf.Account != f.Account() {
+		t.Errorf("the registry's settings were not imported:\n%s", res.YAML)
+	}
+
+	_, err = Import(context.Background(), f, Options{Region: f.Region(), Parallelism: 4, NoRegistry: true})
+	if err == nil || !strings.Contains(err.Error(), "holds no repositories; there is nothing to import") {
+		t.Errorf("--no-registry on a registry without repositories: %v", err)
+	}
+	_, err = Import(context.Background(), ecrfake.New(), Options{Region: "us-west-2", Parallelism: 4})
+	if err == nil || !strings.Contains(err.Error(), "holds no repositories and no registry settings") {
+		t.Errorf("an empty registry: %v", err)
+	}
+}
