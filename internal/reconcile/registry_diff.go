@@ -370,14 +370,18 @@ type ptcField struct {
 	path       string
 	want, have string
 	inPlace    bool // UpdatePullThroughCacheRule can change it
-	same       func(a, b string) bool
+	// liveMayOmit: ECR reports the field empty for some rules (upstreamRegistry
+	// of rules created before ECR recorded it), so an empty live value is
+	// no difference: the upstream URL already says which registry it is.
+	liveMayOmit bool
+	same        func(a, b string) bool
 }
 
 func ptcFields(d *spec.PullThroughCacheRule, lr *types.PullThroughCacheRule) []ptcField {
 	eq := func(a, b string) bool { return a == b }
 	fs := []ptcField{
 		{path: "upstreamRegistryUrl", want: d.UpstreamURL, same: func(a, b string) bool { return normalURL(a) == normalURL(b) }},
-		{path: "upstreamRegistry", want: d.UpstreamRegistry, same: eq},
+		{path: "upstreamRegistry", want: d.UpstreamRegistry, liveMayOmit: true, same: eq},
 		{path: "upstreamRepositoryPrefix", want: d.UpstreamRepositoryPrefix, same: eq},
 		{path: "credentialArn", want: d.CredentialArn, inPlace: true, same: eq},
 		{path: "customRoleArn", want: d.CustomRoleArn, inPlace: true, same: eq},
@@ -446,7 +450,7 @@ func diffPullThroughCacheRule(d *spec.PullThroughCacheRule, lr *types.PullThroug
 	}
 	replace, inPlace := false, false
 	for _, f := range ptcFields(d, lr) {
-		if f.want == "" || f.same(f.want, f.have) {
+		if f.want == "" || f.same(f.want, f.have) || (f.liveMayOmit && f.have == "") {
 			continue
 		}
 		c.Changes = append(c.Changes, AttributeChange{Path: f.path, Before: nilIfEmptyString(f.have), After: f.want, ForcesReplacement: !f.inPlace})

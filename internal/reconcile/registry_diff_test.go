@@ -281,6 +281,28 @@ repositories: []
 			t.Error("--allow-replace does not unblock it")
 		}
 	})
+	// Older rules come back from ECR without upstreamRegistry; the spec
+	// infers it from the URL, so an empty live value is no difference, while
+	// a live value that differs still is.
+	dockerHub := "version: 1\nregistry:\n  pullThroughCache:\n    - {prefix: docker-hub, upstreamUrl: registry-1.docker.io, credentialArn: " + secret + "}\nrepositories: []\n"
+	t.Run("upstreamRegistry ECR reports empty is no change", func(t *testing.T) {
+		p := Diff(mustSpec(t, dockerHub), registryLive(func(r *RegistryLive) {
+			inSync(r)
+			r.PullThroughCache[0].UpstreamRegistry = ""
+		}), DiffOptions{})
+		if c := change(t, p, "pull_through_cache_rule.docker-hub"); !c.Is(NoOp) || len(c.Changes) != 0 {
+			t.Errorf("got %v %+v", c.Actions, c.Changes)
+		}
+	})
+	t.Run("upstreamRegistry ECR reports differently is a replacement", func(t *testing.T) {
+		p := Diff(mustSpec(t, dockerHub), registryLive(func(r *RegistryLive) {
+			inSync(r)
+			r.PullThroughCache[0].UpstreamRegistry = types.UpstreamRegistryQuay
+		}), DiffOptions{})
+		if c := change(t, p, "pull_through_cache_rule.docker-hub"); !c.IsReplace() || len(c.Changes) != 1 || c.Changes[0].Path != "upstreamRegistry" {
+			t.Errorf("got %v %+v", c.Actions, c.Changes)
+		}
+	})
 	t.Run("state absent deletes without a flag", func(t *testing.T) {
 		p := Diff(mustSpec(t, "version: 1\nregistry:\n  pullThroughCache:\n    - {prefix: docker-hub, state: absent}\nrepositories: []\n"), live, DiffOptions{})
 		c := change(t, p, "pull_through_cache_rule.docker-hub")
