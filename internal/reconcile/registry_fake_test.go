@@ -208,6 +208,28 @@ func TestRegistryReadBudget(t *testing.T) {
 	}
 }
 
+// The scanning configuration read only for the scanOnPush override check
+// may be denied: the plan goes on and says which permission the check
+// needs. Managed scanning cannot be planned without it.
+func TestRegistryScanningReadDenied(t *testing.T) {
+	const repos = "repositories:\n  - name: web\n    scanOnPush: true\n"
+	fake := registryFake()
+	fake.FailN("GetRegistryScanningConfiguration", "", 1, ecrfake.AccessDenied("GetRegistryScanningConfiguration"))
+	p := plan(t, fake, mustSpec(t, "version: 1\nregistry:\n  policy: none\n"+repos), DiffOptions{})
+	var found bool
+	for _, w := range p.Warnings {
+		found = found || strings.Contains(w, "scanOnPush") && strings.Contains(w, "allow ecr:GetRegistryScanningConfiguration")
+	}
+	if !found || fake.Calls()["GetRegistryScanningConfiguration"] != 1 {
+		t.Errorf("denied override check: warnings %q, calls %v", p.Warnings, fake.Calls())
+	}
+	fake.FailN("GetRegistryScanningConfiguration", "", 1, ecrfake.AccessDenied("GetRegistryScanningConfiguration"))
+	_, err := Read(context.Background(), fake, mustSpec(t, "version: 1\nregistry:\n  scanning: {type: BASIC, rules: []}\n"+repos), ReadOptions{Parallelism: 1})
+	if err == nil || !strings.Contains(err.Error(), "GetRegistryScanningConfiguration") {
+		t.Errorf("denied read of managed scanning: err = %v", err)
+	}
+}
+
 // A registry call that fails names the setting; a delete that finds nothing
 // has reached its goal.
 func TestRegistryApplyErrorsAndGoneDeletes(t *testing.T) {

@@ -17,6 +17,10 @@ import (
 type RegistryLive struct {
 	Scanning     *types.RegistryScanningConfiguration `json:"scanning,omitempty"`
 	ScanningRead bool                                 `json:"scanning_read,omitempty"`
+	// ScanningDenied: the configuration was read only to check whether it
+	// overrides a repository's scanOnPush, and ECR denied the read, so the
+	// plan skips that check and says so.
+	ScanningDenied bool `json:"scanning_denied,omitempty"`
 	// Replication comes with DescribeRegistry; nil when read means none.
 	Replication     *types.ReplicationConfiguration `json:"replication,omitempty"`
 	ReplicationRead bool                            `json:"replication_read,omitempty"`
@@ -84,7 +88,9 @@ func startRegistry(ctx context.Context, client ecrapi.Reader, f *spec.File, live
 // readRegistry reads the rest of what the registry: section manages, one
 // read per setting (the lists follow every page). The scanning
 // configuration is also read when a managed repository sets scanOnPush: its
-// rules may override it, which the plan then says.
+// rules may override it, which the plan then says. That read is only for a
+// warning, so when it alone is denied the plan goes on without the check
+// (ScanningDenied) instead of failing; a managed scanning still needs it.
 func readRegistry(ctx context.Context, client ecrapi.Reader, f *spec.File, live *Live, parallelism int) error {
 	rs, rl := f.Registry, live.Registry
 	if rs == nil {
@@ -95,6 +101,10 @@ func readRegistry(ctx context.Context, client ecrapi.Reader, f *spec.File, live 
 		tasks = append(tasks, func(ctx context.Context) error {
 			cfg, err := ecrapi.ReadRegistryScanning(ctx, client)
 			rl.Scanning, rl.ScanningRead = cfg, err == nil
+			if err != nil && rs.Scanning == nil && isAccessDenied(err) {
+				rl.ScanningDenied = true
+				return nil
+			}
 			return err
 		})
 	}

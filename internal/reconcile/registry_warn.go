@@ -75,6 +75,9 @@ func (s *scanningInForce) frequencyOf(name string) (freq, filter string) {
 // scanOnPush (setting it would change nothing ECR does, a perpetual diff),
 // and warns where the repository asks for something else than it gets.
 func scanOverrides(f *spec.File, live *Live) (map[string]bool, []string) {
+	if live.Registry != nil && live.Registry.ScanningDenied {
+		return nil, []string{"the registry's scanning configuration could not be read (access denied), so this plan does not check whether its rules override a repository's scanOnPush; allow ecr:GetRegistryScanningConfiguration to check it"}
+	}
 	s := scanningAfterApply(f, live)
 	if !s.decides() {
 		return nil, nil
