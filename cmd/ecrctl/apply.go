@@ -150,6 +150,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		return err
 	}
 	opt, line := applyRunOptions(f, g)
+	opt.AssumeRole = t.AssumeRole
 	res, err := reconcile.Apply(ctx, client, p, opt)
 	line.Clear()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
 	"github.com/ecrctl/ecrctl/internal/reconcile"
 	"github.com/ecrctl/ecrctl/internal/spec"
@@ -17,6 +18,7 @@ import (
 type restoreOptions struct {
 	AutoApprove bool
 	Overwrite   bool
+	ExternalID  string
 }
 
 func newRestoreCmd(f *factory, g *globalOptions) *cobra.Command {
@@ -39,7 +41,12 @@ repository: one with another encryption is refused (it is not the one the
 file restores), and a setting that exists with a different value is refused
 unless --overwrite is given. Replaying a file whose repository is already
 as it records makes no call. The file's region and account are used and
-checked. Once the repository is as the file records, the file is removed.
+checked. When apply reached the registry through a role (assumeRole:), the
+file records the role and restore assumes it on top of the default
+credentials, refusing a role that reaches another account than the file's.
+The file never holds the role's external id: pass --external-id only when
+the role requires one (the file then says so, and restore refuses without
+it). Once the repository is as the file records, the file is removed.
 
 Exit codes:
   0  restored, or nothing left to do
@@ -56,6 +63,7 @@ Exit codes:
 	fl := cmd.Flags()
 	fl.BoolVar(&o.AutoApprove, "auto-approve", false, "restore without asking (required when stdin is not a terminal)")
 	fl.BoolVar(&o.Overwrite, "overwrite", false, "set the file's value for settings that exist with another value")
+	fl.StringVar(&o.ExternalID, "external-id", "", "the external id of the role the file records, only when that role requires one")
 	return cmd
 }
 
@@ -71,7 +79,11 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 	if region == "" {
 		region = g.Region
 	}
-	client, _, err := f.NewECR(ctx, g.clientOptions(region))
+	co, err := restoreClientOptions(g, o, rf, path, region)
+	if err != nil {
+		return err
+	}
+	client, _, err := f.NewECR(ctx, co)
 	if err != nil {
 		return err
 	}
@@ -117,6 +129,25 @@ func runRestore(ctx context.Context, f *factory, g *globalOptions, o *restoreOpt
 	fmt.Fprintf(f.IO.Out, "\nRestore complete: %s. Run `ecrctl plan` to compare with the spec.\n", format.Count(len(rp.Steps), "call", "calls"))
 	removeRestoreFile(f, path)
 	return nil
+}
+
+// restoreClientOptions are the client options restore connects with: the
+// global flags', and the role the file records, assumed for writing and
+// pinned to the file's account, as apply's client was.
+func restoreClientOptions(g *globalOptions, o *restoreOptions, rf *reconcile.RestoreFile, path, region string) (ecrapi.ClientOptions, error) {
+	co := g.clientOptions(region)
+	r := rf.AssumeRole
+	switch {
+	case r == nil && o.ExternalID != "":
+		return co, fmt.Errorf("--external-id is for a role, but %s records none (the replacement used the default credentials); drop the flag", path)
+	case r == nil:
+		return co, nil
+	case r.ExternalIDRequired && o.ExternalID == "":
+		return co, fmt.Errorf("%s records role %s, which apply assumed with an external id; the file does not keep it: pass it with --external-id", path, r.RoleARN)
+	}
+	co.AssumeRole = &ecrapi.AssumeRoleOptions{RoleARN: r.RoleARN, ExternalID: o.ExternalID, SessionName: r.SessionName,
+		Account: rf.RegistryID, For: fmt.Sprintf("%s (%s/%s)", path, rf.RegistryID, region)}
+	return co, nil
 }
 
 // removeRestoreFile deletes a file whose repository is now as it says, so

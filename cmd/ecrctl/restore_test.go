@@ -137,3 +137,34 @@ func TestPlanWarnsOfARestoreFileInTheTemporaryDirectory(t *testing.T) {
 		t.Fatalf("plan stderr lacks %q:\n%s", want, errOut)
 	}
 }
+
+// A restore file naming a role (apply reached the registry through
+// assumeRole:) makes restore assume it, for writing, pinned to the file's
+// account; a role that needed an external id is refused without one.
+func TestRestoreAssumesTheRoleTheFileRecords(t *testing.T) {
+	h := newHarness(t, testSpec)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"111111111111","assume_role":{"role_arn":"arn:aws:iam::111111111111:role/ecrctl","session_name":"ci"},"repository":"app","status":"failed","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	if err := os.WriteFile(filepath.Join(h.dir, "r.json"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.run("", false, "restore", "--auto-approve", "r.json")
+	r := h.opts.AssumeRole
+	if h.connected == 0 || r == nil || r.RoleARN != "arn:aws:iam::111111111111:role/ecrctl" || r.SessionName != "ci" ||
+		r.Account != "111111111111" || r.ReadOnly || r.ExternalID != "" {
+		t.Fatalf("restore built its client %d times with role %+v", h.connected, r)
+	}
+
+	needsID := strings.Replace(content, `"session_name":"ci"`, `"external_id_required":true`, 1)
+	if err := os.WriteFile(filepath.Join(h.dir, "r2.json"), []byte(needsID), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.connected = 0
+	code, _, errOut := h.run("", false, "restore", "--auto-approve", "r2.json")
+	if code != exitError || h.connected != 0 || !strings.Contains(errOut, "pass it with --external-id") {
+		t.Fatalf("restore without the external id: exit %d, connected %d:\n%s", code, h.connected, errOut)
+	}
+	h.run("", false, "restore", "--auto-approve", "--external-id", "s3cret", "r2.json")
+	if h.connected == 0 || h.opts.AssumeRole == nil || h.opts.AssumeRole.ExternalID != "s3cret" {
+		t.Fatalf("restore --external-id built its client %d times with %+v", h.connected, h.opts.AssumeRole)
+	}
+}

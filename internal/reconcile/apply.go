@@ -20,6 +20,7 @@ import (
 
 	"github.com/ecrctl/ecrctl/internal/ecrapi"
 	"github.com/ecrctl/ecrctl/internal/format"
+	"github.com/ecrctl/ecrctl/internal/spec"
 )
 
 // ApplyOptions tune apply.
@@ -41,6 +42,10 @@ type ApplyOptions struct {
 	// RestoreDir is where a replacement writes its restore file before it
 	// deletes the repository; "" writes none (tests that do not need one).
 	RestoreDir string
+	// AssumeRole is the role the client reaches the registry through (nil:
+	// the default credentials); a restore file records it, so `ecrctl
+	// restore` reaches the same account. ApplyRun sets it per registry.
+	AssumeRole *spec.AssumeRole
 }
 
 // Guard keeps a process alive through a replacement's critical window. Enter
@@ -269,7 +274,7 @@ func (a *applier) replace(ctx context.Context, rc ResourceChange) outcome {
 	if a.opt.RestoreDir != "" {
 		var err error
 		journal, err = createRestoreFile(a.opt.RestoreDir, RestoreFile{
-			Kind: RestoreKind, FormatVersion: RestoreFormatVersion, Region: a.region, RegistryID: a.registryID,
+			Kind: RestoreKind, FormatVersion: RestoreFormatVersion, Region: a.region, RegistryID: a.registryID, AssumeRole: restoreRoleOf(a.opt.AssumeRole),
 			Repository: rc.Name, Status: RestoreInProgress, WrittenAt: time.Now().UTC(), Done: []string{}, Steps: rc.Steps[1:],
 		})
 		if err != nil {

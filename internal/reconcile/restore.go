@@ -46,13 +46,17 @@ const maxRestoreFileSize = 1 << 20
 
 // RestoreFile is the JSON a restore file holds.
 type RestoreFile struct {
-	Kind          string    `json:"kind"`
-	FormatVersion string    `json:"format_version"`
-	Region        string    `json:"region"`
-	RegistryID    string    `json:"registry_id"`
-	Repository    string    `json:"repository"`
-	Status        string    `json:"status"`
-	WrittenAt     time.Time `json:"written_at"`
+	Kind          string `json:"kind"`
+	FormatVersion string `json:"format_version"`
+	Region        string `json:"region"`
+	RegistryID    string `json:"registry_id"`
+	// AssumeRole is the role apply reached the registry through (a
+	// hub-and-spoke setup), so restore can reach it the same way; nil when
+	// apply used the default credentials.
+	AssumeRole *RestoreRole `json:"assume_role,omitempty"`
+	Repository string       `json:"repository"`
+	Status     string       `json:"status"`
+	WrittenAt  time.Time    `json:"written_at"`
 	// Error is the failed call's error when Status is RestoreFailed.
 	Error string `json:"error,omitempty"`
 	// Done lists the operations that completed, the delete included.
@@ -60,6 +64,23 @@ type RestoreFile struct {
 	// Steps are every call after the delete, CreateRepository first, as the
 	// plan made them; restore decides from live state which are still needed.
 	Steps []Step `json:"steps"`
+}
+
+// RestoreRole is the role a restore file records. The external id is a
+// shared secret and is never written: ExternalIDRequired only says that
+// restore must be given it again (--external-id).
+type RestoreRole struct {
+	RoleARN            string `json:"role_arn"`
+	SessionName        string `json:"session_name,omitempty"`
+	ExternalIDRequired bool   `json:"external_id_required,omitempty"`
+}
+
+// restoreRoleOf is what a restore file records of the role apply used.
+func restoreRoleOf(r *spec.AssumeRole) *RestoreRole {
+	if r == nil {
+		return nil
+	}
+	return &RestoreRole{RoleARN: r.RoleARN, SessionName: r.SessionName, ExternalIDRequired: r.ExternalID != ""}
 }
 
 // restoreFileName is the file's name in its directory. Repository names
@@ -196,6 +217,8 @@ func ReadRestoreFile(path string) (*RestoreFile, error) {
 		return bad(fmt.Sprintf("format_version %q, this ecrctl reads %q", rf.FormatVersion, RestoreFormatVersion))
 	case rf.Repository == "":
 		return bad("it names no repository")
+	case rf.AssumeRole != nil && rf.AssumeRole.RoleARN == "":
+		return bad("its assume_role names no role_arn")
 	case len(rf.Steps) == 0 || rf.Steps[0].Operation != OpCreateRepository:
 		return bad("its first step is not CreateRepository")
 	}

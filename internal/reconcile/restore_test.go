@@ -461,3 +461,39 @@ func TestPendingRestoresLooksWhereApplyWrites(t *testing.T) {
 		t.Errorf("PendingRestores(temporary directory) = %+v", got)
 	}
 }
+
+// A replacement in a registry reached through a role records the role (and
+// its session name) in the restore file, so restore can reach the same
+// account; the external id, a shared secret, is never written.
+func TestRestoreFileRecordsTheRoleButNotItsExternalID(t *testing.T) {
+	fake := ecrfake.New()
+	_, p := replacePlan(t, fake)
+	opt := restoreApply(t)
+	opt.AssumeRole = &spec.AssumeRole{RoleARN: "arn:aws:iam::111111111111:role/ecrctl", SessionName: "ci", ExternalID: "s3cret"}
+	var during *RestoreFile
+	var raw []byte
+	fake.Inject("DeleteRepository", "moving", func(context.Context) error {
+		files := restoreFiles(t, opt.RestoreDir)
+		if len(files) != 1 {
+			t.Errorf("restore files during the delete: %v", files)
+			return nil
+		}
+		raw, _ = os.ReadFile(files[0])
+		rf, err := ReadRestoreFile(files[0])
+		if err != nil {
+			t.Errorf("reading the restore file during the delete: %v", err)
+		}
+		during = rf
+		return nil
+	})
+	if _, err := Apply(context.Background(), fake, p, opt); err != nil {
+		t.Fatal(err)
+	}
+	want := &RestoreRole{RoleARN: "arn:aws:iam::111111111111:role/ecrctl", SessionName: "ci", ExternalIDRequired: true}
+	if during == nil || !cmp.Equal(during.AssumeRole, want) {
+		t.Fatalf("restore file's role = %+v, want %+v", during, want)
+	}
+	if strings.Contains(string(raw), "s3cret") {
+		t.Fatalf("the restore file holds the external id:\n%s", raw)
+	}
+}

@@ -288,6 +288,9 @@ func ApplyRun(ctx context.Context, run *Run, opt ApplyOptions) (*Result, error) 
 	var wg sync.WaitGroup
 	for i, r := range regs {
 		o := opt
+		if r.Target != nil {
+			o.AssumeRole = r.Target.AssumeRole
+		}
 		if o.Progress != nil {
 			o.Progress = &prefixWriter{mu: &mu, w: opt.Progress, prefix: "[" + r.Key() + "] "}
 		}
