@@ -314,3 +314,20 @@ func TestSessionNameSaysWhetherTheVerbWrites(t *testing.T) {
 		}
 	}
 }
+
+// outputs is keyed by ACCOUNT/REGION: two targets whose credentials land in
+// one registry are refused as plan refuses them, not written under one key.
+func TestOutputsRefusesTwoTargetsForOneRegistry(t *testing.T) {
+	w := newRegistriesHarness(t, map[string]string{
+		"a.yaml": "version: 1\nregion: us-west-2\nrepositories:\n  - name: app\n",
+		"b.yaml": "version: 1\nregion: us-west-2\nassumeRole: arn:aws:iam::" + defaultAccount + ":role/ecrctl\nrepositories:\n  - name: api\n",
+	})
+	w.create(defaultAccount, "us-west-2", "app", "api")
+	code, out, errOut := w.run("outputs", "-f", "a.yaml", "-f", "b.yaml", "-o", "json")
+	if code != exitError || strings.Count(errOut, "all reach the same registry (account "+defaultAccount+" in us-west-2); nothing was written for it") != 2 {
+		t.Errorf("outputs = %d:\n%s", code, errOut)
+	}
+	if strings.Contains(out, "app") || strings.Contains(out, "api") {
+		t.Errorf("outputs wrote a registry it refused:\n%s", out)
+	}
+}

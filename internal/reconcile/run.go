@@ -163,17 +163,40 @@ func planRegistry(ctx context.Context, r *RegistryRun, lim *FairLimiter, i int, 
 // credentials may still land in one registry (a role in the default
 // identity's own account), and two plans for one registry would fight.
 func (run *Run) refuseSameRegistry() {
-	byKey := map[string][]*RegistryRun{}
-	var keys []string
+	var ok []*RegistryRun
 	for _, r := range run.Registries {
-		if r.Err != nil {
+		if r.Err == nil {
+			ok = append(ok, r)
+		}
+	}
+	RefuseSameRegistry(ok, "planned", func(r *RegistryRun) SameRegistryKey {
+		return SameRegistryKey{Key: r.Key(), Sources: r.Sources(), Title: r.Title()}
+	}, func(r *RegistryRun, err error) {
+		r.Err, r.Plan, r.Live = err, nil, nil
+	})
+}
+
+// SameRegistryKey is what RefuseSameRegistry needs of one registry of a
+// run: Key is ACCOUNT/REGION ("" = not known, never refused), Sources its
+// spec files and Title its name for people.
+type SameRegistryKey struct{ Key, Sources, Title string }
+
+// RefuseSameRegistry is plan's check that no two targets of a run reach
+// one registry, for every verb whose output is keyed by ACCOUNT/REGION:
+// refuse is called with the error for each item whose key another item
+// shares (done is what was not done for it: "planned", "written").
+func RefuseSameRegistry[T any](items []T, done string, key func(T) SameRegistryKey, refuse func(T, error)) {
+	byKey := map[string][]T{}
+	var keys []string
+	for _, it := range items {
+		k := key(it).Key
+		if k == "" {
 			continue
 		}
-		k := r.Key()
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}
-		byKey[k] = append(byKey[k], r)
+		byKey[k] = append(byKey[k], it)
 	}
 	for _, k := range keys {
 		same := byKey[k]
@@ -181,12 +204,11 @@ func (run *Run) refuseSameRegistry() {
 			continue
 		}
 		var files []string
-		for _, r := range same {
-			files = append(files, r.Sources())
+		for _, it := range same {
+			files = append(files, key(it).Sources)
 		}
-		for _, r := range same {
-			r.Err = fmt.Errorf("%s and %s all reach the same registry (%s); nothing was planned for it. Files for one registry are merged only when they say so: give them the same account: and region: (and assumeRole:), or point them at different registries", strings.Join(files[:len(files)-1], ", "), files[len(files)-1], r.Title())
-			r.Plan, r.Live = nil, nil
+		for _, it := range same {
+			refuse(it, fmt.Errorf("%s and %s all reach the same registry (%s); nothing was %s for it. Files for one registry are merged only when they say so: give them the same account: and region: (and assumeRole:), or point them at different registries", strings.Join(files[:len(files)-1], ", "), files[len(files)-1], key(it).Title, done))
 		}
 	}
 }
