@@ -123,7 +123,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 		return runApplyMany(ctx, f, g, o, targets, saved, flags)
 	}
 	t := targets[0]
-	warnPendingRestores(f, t.Spec)
+	warnPendingRestores(f, g, t)
 	c, err := computePlan(ctx, f, g, t, flags)
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func runApply(ctx context.Context, f *factory, g *globalOptions, o *applyOptions
 // the whole apply before any write.
 func runApplyMany(ctx context.Context, f *factory, g *globalOptions, o *applyOptions, targets []*spec.Target, saved *reconcile.Plan, flags reconcile.DiffOptions) error {
 	for _, t := range targets {
-		warnPendingRestores(f, t.Spec)
+		warnPendingRestores(f, g, t)
 	}
 	run, err := computeRun(ctx, f, g, targets, flags)
 	if err != nil {

@@ -137,7 +137,7 @@ func runPlan(ctx context.Context, f *factory, g *globalOptions, o *planOptions) 
 	}
 	t := targets[0]
 	s := t.Spec
-	warnPendingRestores(f, s)
+	warnPendingRestores(f, g, t)
 	c, err := computePlan(ctx, f, g, t, opt)
 	if err != nil {
 		return err
@@ -207,6 +207,9 @@ func isDir(path string) bool {
 // rendering with a section per registry, one exit code. A registry that
 // cannot be planned is shown with its reason and the run exits 1.
 func runPlanMany(ctx context.Context, f *factory, g *globalOptions, o *planOptions, targets []*spec.Target, opt reconcile.DiffOptions) error {
+	for _, t := range targets {
+		warnPendingRestores(f, g, t)
+	}
 	run, err := computeRun(ctx, f, g, targets, opt)
 	if err != nil {
 		return err

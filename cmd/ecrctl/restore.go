@@ -162,17 +162,21 @@ func removeRestoreFile(f *factory, path string) {
 
 // warnPendingRestores names, on stderr, each restore file in the current
 // directory or the temporary directory (apply's fallback) for a repository
-// of the spec: a replacement that did not finish
-// lost settings the spec does not manage, which no plan shows.
-func warnPendingRestores(f *factory, s *spec.File) {
-	names := map[string]bool{}
-	for _, r := range s.Repositories {
-		names[r.Name] = true
+// of the target: a replacement that did not finish lost settings the spec
+// does not manage, which no plan shows. A file for the same name in another
+// account or region (a run over several registries) is not this target's.
+func warnPendingRestores(f *factory, g *globalOptions, t *spec.Target) {
+	region := t.Region
+	if region == "" {
+		region = g.Region
 	}
-	for _, p := range reconcile.PendingRestores(".") {
-		if names[p.File.Repository] {
-			fmt.Fprintf(f.IO.ErrOut, "Warning: %s records a replacement of %q that did not finish (%s); the settings it carried over are not managed by the spec, so this plan cannot show them missing. Run `ecrctl restore %s`.\n",
-				p.Path, p.File.Repository, p.File.Status, p.Path)
+	pending := reconcile.PendingRestores(".")
+	for _, r := range t.Spec.Repositories {
+		for _, p := range pending {
+			if p.File.IsFor(t.Account, region, r.Name) {
+				fmt.Fprintf(f.IO.ErrOut, "Warning: %s records a replacement of %q that did not finish (%s); the settings it carried over are not managed by the spec, so this plan cannot show them missing. Run `ecrctl restore %s`.\n",
+					p.Path, p.File.Repository, p.File.Status, p.Path)
+			}
 		}
 	}
 }

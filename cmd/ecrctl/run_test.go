@@ -350,3 +350,18 @@ func TestSavedPlanRegistryRemoved(t *testing.T) {
 		}
 	}
 }
+
+// In a run over several registries, a restore file warns only for the
+// registry it was written in, not for the same name in another account.
+func TestPendingRestoreWarnsOnlyForItsRegistry(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	h := newRegistriesHarness(t, manyFiles)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"111111111111","repository":"api","status":"failed","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	if err := os.WriteFile(filepath.Join(h.dir, "ecrctl-restore-api.json"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errOut := h.run("plan", "-f", "teams", "-f", "shared.yaml")
+	if n := strings.Count(errOut, `records a replacement of "api" that did not finish`); n != 1 {
+		t.Fatalf("plan warned %d times of the restore file for 111111111111/us-west-2 (teams/api.yaml is eu-west-1), want 1:\n%s", n, errOut)
+	}
+}

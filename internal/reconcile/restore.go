@@ -456,6 +456,15 @@ type PendingRestore struct {
 	File *RestoreFile
 }
 
+// IsFor says whether the file may restore repository in the registry of
+// account and region. An account or region that either side does not know
+// ("") matches, so a run that cannot tell still warns; one that both know
+// and differ is another registry's repository of the same name.
+func (rf *RestoreFile) IsFor(account, region, repository string) bool {
+	differ := func(a, b string) bool { return a != "" && b != "" && a != b }
+	return rf.Repository == repository && !differ(rf.RegistryID, account) && !differ(rf.Region, region)
+}
+
 // PendingRestores lists the restore files ecrctl can read in dir and in the
 // temporary directory (where apply writes one when dir is not writable), so
 // plan and apply can point at an unfinished replacement: the settings it

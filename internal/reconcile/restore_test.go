@@ -497,3 +497,28 @@ func TestRestoreFileRecordsTheRoleButNotItsExternalID(t *testing.T) {
 		t.Fatalf("the restore file holds the external id:\n%s", raw)
 	}
 }
+
+// A restore file is for one registry: the same repository name in another
+// account or region is not its repository; what either side does not know
+// matches.
+func TestRestoreFileIsForItsRegistryOnly(t *testing.T) {
+	rf := &RestoreFile{Repository: "app", RegistryID: "111111111111", Region: "us-west-2"}
+	for _, c := range []struct {
+		account, region, repo string
+		want                  bool
+	}{
+		{"111111111111", "us-west-2", "app", true},
+		{"", "", "app", true},
+		{"111111111111", "us-west-2", "web", false},
+		{"222222222222", "us-west-2", "app", false},
+		{"111111111111", "eu-west-1", "app", false},
+		{"", "eu-west-1", "app", false},
+	} {
+		if got := rf.IsFor(c.account, c.region, c.repo); got != c.want {
+			t.Errorf("IsFor(%q, %q, %q) = %t, want %t", c.account, c.region, c.repo, got, c.want)
+		}
+	}
+	if !(&RestoreFile{Repository: "app"}).IsFor("222222222222", "eu-west-1", "app") {
+		t.Error("a file that names no registry must match every registry's repository of its name")
+	}
+}
