@@ -43,9 +43,19 @@ type harness struct {
 
 func newHarness(t *testing.T, spec string) *harness {
 	t.Helper()
+	isolateTempDir(t)
 	h := &harness{t: t, fake: ecrfake.New(), dir: t.TempDir(), progressDelay: statusProgressDelay}
 	h.writeSpec(spec)
 	return h
+}
+
+// isolateTempDir gives the test its own temporary directory: plan and apply
+// look there for restore files (apply's fallback), and a stale
+// /tmp/ecrctl-restore-*.json left by anything else must not add warnings.
+// (t.Setenv: the harnesses' tests are not parallel.)
+func isolateTempDir(t *testing.T) {
+	t.Helper()
+	t.Setenv("TMPDIR", t.TempDir())
 }
 
 func (h *harness) writeSpec(spec string) {

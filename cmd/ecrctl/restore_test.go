@@ -124,9 +124,8 @@ func TestRestoreUsesTheGlobalClientOptions(t *testing.T) {
 // A restore file apply wrote to the temporary directory, because the
 // directory it ran in was not writable, is pointed at by plan too.
 func TestPlanWarnsOfARestoreFileInTheTemporaryDirectory(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
 	h := newHarness(t, testSpec)
+	tmp := os.TempDir() // the harness's own
 	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"","repository":"app-frontend","status":"in_progress","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
 	path := filepath.Join(tmp, "ecrctl-restore-app-frontend.json")
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -166,5 +165,28 @@ func TestRestoreAssumesTheRoleTheFileRecords(t *testing.T) {
 	h.run("", false, "restore", "--auto-approve", "--external-id", "s3cret", "r2.json")
 	if h.connected == 0 || h.opts.AssumeRole == nil || h.opts.AssumeRole.ExternalID != "s3cret" {
 		t.Fatalf("restore --external-id built its client %d times with %+v", h.connected, h.opts.AssumeRole)
+	}
+}
+
+// The harness's temporary directory is the test's own: a restore file in
+// the temporary directory the tests were started with (a stale one from
+// another run) adds no warning.
+func TestHarnessIgnoresTheOuterTemporaryDirectory(t *testing.T) {
+	outer := t.TempDir()
+	t.Setenv("TMPDIR", outer)
+	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"","repository":"app-frontend","status":"in_progress","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
+	if err := os.WriteFile(filepath.Join(outer, "ecrctl-restore-app-frontend.json"), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, run := range map[string]func() string{
+		"newHarness": func() string { _, _, e := newHarness(t, testSpec).run("", false, "plan"); return e },
+		"newRegistriesHarness": func() string {
+			_, _, e := newRegistriesHarness(t, map[string]string{"registry.yaml": testSpec}).run("plan")
+			return e
+		},
+	} {
+		if errOut := run(); strings.Contains(errOut, "Warning:") {
+			t.Errorf("%s: plan warned of a file outside the test's temporary directory:\n%s", name, errOut)
+		}
 	}
 }

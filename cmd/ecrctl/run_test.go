@@ -38,6 +38,7 @@ var roleAccount = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/`)
 
 func newRegistriesHarness(t *testing.T, files map[string]string) *registriesHarness {
 	t.Helper()
+	isolateTempDir(t)
 	h := &registriesHarness{t: t, dir: t.TempDir(), fakes: map[string]*ecrfake.Fake{}, refuse: map[string]error{}}
 	for name, content := range files {
 		path := filepath.Join(h.dir, name)
@@ -354,7 +355,6 @@ func TestSavedPlanRegistryRemoved(t *testing.T) {
 // In a run over several registries, a restore file warns only for the
 // registry it was written in, not for the same name in another account.
 func TestPendingRestoreWarnsOnlyForItsRegistry(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir())
 	h := newRegistriesHarness(t, manyFiles)
 	content := `{"kind":"ecrctl-restore","format_version":"1","region":"us-west-2","registry_id":"111111111111","repository":"api","status":"failed","written_at":"2026-01-01T00:00:00Z","done":[],"steps":[{"operation":"CreateRepository"}]}`
 	if err := os.WriteFile(filepath.Join(h.dir, "ecrctl-restore-api.json"), []byte(content), 0o600); err != nil {
