@@ -323,6 +323,22 @@ func TestSavedPlanOneRegistryFailsAtApply(t *testing.T) {
 	}
 }
 
+// The -f paths may be written otherwise at apply than at plan (absolute
+// here): a registry that fails then is said to have failed, with its error,
+// not to be "not reached by this run".
+func TestSavedPlanRegistryFailsWithOtherPaths(t *testing.T) {
+	h := newRegistriesHarness(t, manyFiles)
+	if code, _, errOut := h.run("plan", "-f", "teams", "-f", "shared.yaml", "--out", "plan.json"); code != exitOK {
+		t.Fatalf("plan --out = %d; stderr:\n%s", code, errOut)
+	}
+	h.refuse["arn:aws:iam::111111111111:role/ecrctl"] = errors.New("assuming role: AccessDenied")
+	code, _, errOut := h.run("apply", "-f", filepath.Join(h.dir, "teams"), "-f", filepath.Join(h.dir, "shared.yaml"), "plan.json")
+	if code != exitError || strings.Contains(errOut, "not reached by this run") ||
+		!strings.Contains(errOut, "registry 111111111111/us-west-2 (shared.yaml) failed in this run") || !strings.Contains(errOut, "assuming role: AccessDenied") {
+		t.Errorf("apply = %d, want the registry's failure named; stderr:\n%s", code, errOut)
+	}
+}
+
 // A saved plan over three registries is refused, naming the registry,
 // when a -f path is dropped or a file leaves a merged registry.
 func TestSavedPlanRegistryRemoved(t *testing.T) {

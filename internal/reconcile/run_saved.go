@@ -75,7 +75,11 @@ func CheckSavedRun(saved *Plan, run *Run) error {
 		}
 		r := fresh[e.Registry]
 		if r == nil {
-			if !failsNow(run, e) {
+			switch failed := failedAs(run, e); {
+			case failsNow(run, e):
+			case failed != nil:
+				stale = append(stale, fmt.Sprintf("registry %s (%s) failed in this run, so the plan could not be checked against it: %v", e.Registry, strings.Join(e.SpecFiles, ", "), failed.Err))
+			default:
 				stale = append(stale, fmt.Sprintf("registry %s (%s) is not reached by this run", e.Registry, strings.Join(e.SpecFiles, ", ")))
 			}
 			continue
@@ -137,6 +141,27 @@ func otherFiles(was, now []string) bool {
 // in this run (matched by its spec files: its account may be unknown now).
 func failsNow(run *Run, e RegistryPlan) bool {
 	return slices.ContainsFunc(run.Failed(), func(r *RegistryRun) bool { return slices.Equal(r.Target.Sources, e.SpecFiles) })
+}
+
+// failedAs is the registry that failed in this run and is likely registry
+// e of the saved plan although its spec paths are written otherwise (the
+// -f paths absolute at one time, relative at the other): its key, or the
+// base names of its files, are the plan's. nil when none is. Such a
+// registry is still refused (its files are not surely the plan's), but
+// the message says it failed, and why, instead of "not reached".
+func failedAs(run *Run, e RegistryPlan) *RegistryRun {
+	for _, r := range run.Failed() {
+		if r.Key() == e.Registry || sameBaseNames(e.SpecFiles, r.Target.Sources) {
+			return r
+		}
+	}
+	return nil
+}
+
+func sameBaseNames(was, now []string) bool {
+	return slices.EqualFunc(was, now, func(a, b string) bool {
+		return filepath.Base(filepath.FromSlash(a)) == filepath.Base(b)
+	})
 }
 
 // savedRegistry is registry e's part of a saved plan over several
