@@ -67,7 +67,9 @@ credentials (sts:AssumeRole on top of the default chain) and writes
 assumeRole: into the spec; --region picks the region. Both repeat, and import
 reads every role in every region:
   -o DIR/      one file per registry, DIR/ACCOUNT-REGION.yaml (a path ending
-               in / or an existing directory; created if missing)
+               in / or an existing directory; created if missing); two
+               roles into one account and region would share a file, so
+               import refuses them
   -o FILE, or stdout
                one file for all of them, with regions: [...], when they are
                one account's registries holding the same repositories with

@@ -170,15 +170,33 @@ func firstDifference(a, b *adopt.Result) string {
 	return "the same repositories, with different settings"
 }
 
+// importedVia names the credentials a registry was read with.
+func importedVia(r importedRegistry) string {
+	if r.Role == nil {
+		return "the default credentials"
+	}
+	return "role " + r.Role.RoleARN
+}
+
 // writeImportedDir writes DIR/ACCOUNT-REGION.yaml per registry, after
 // checking that none exists (unless --force), so a refusal writes nothing.
 func writeImportedDir(f *factory, o *importOptions, regs []importedRegistry) error {
+	// Two roles in one account reach one registry: their files would share
+	// a name, and the second would overwrite the first.
+	paths := make([]string, len(regs))
+	first := map[string]int{}
+	for i, r := range regs {
+		paths[i] = filepath.Join(o.Output, r.Result.RegistryID+"-"+r.Result.Region+".yaml")
+		if j, ok := first[paths[i]]; ok {
+			return fmt.Errorf("%s and %s both reach registry %s in %s, and -o %s would write both to %s; pass one --assume-role per account (nothing was written)",
+				importedVia(regs[j]), importedVia(r), r.Result.RegistryID, r.Result.Region, o.Output, paths[i])
+		}
+		first[paths[i]] = i
+	}
 	if err := os.MkdirAll(o.Output, 0o755); err != nil {
 		return fmt.Errorf("creating %s for the imported specs: %w", o.Output, err)
 	}
-	paths := make([]string, len(regs))
-	for i, r := range regs {
-		paths[i] = filepath.Join(o.Output, r.Result.RegistryID+"-"+r.Result.Region+".yaml")
+	for i := range regs {
 		if _, err := os.Stat(paths[i]); err == nil && !o.Force {
 			return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another directory with -o (nothing was written)", paths[i])
 		}

@@ -331,3 +331,20 @@ func TestOutputsRefusesTwoTargetsForOneRegistry(t *testing.T) {
 		t.Errorf("outputs wrote a registry it refused:\n%s", out)
 	}
 }
+
+// Two roles into one account and region reach one registry: -o DIR/ would
+// write both to DIR/ACCOUNT-REGION.yaml, the second over the first, so
+// import refuses before writing anything (the directory included).
+func TestImportDirRefusesTwoRegistriesForOneFile(t *testing.T) {
+	w := newRegistriesHarness(t, nil)
+	w.create(acctA, "us-west-2", "app")
+	other := "arn:aws:iam::" + acctA + ":role/ecrctl-other"
+	code, _, errOut := w.run("import", "--assume-role", roleA, "--assume-role", other, "--region", "us-west-2", "-o", "roles/")
+	want := "role " + roleA + " and role " + other + " both reach registry " + acctA + " in us-west-2"
+	if code != exitError || !strings.Contains(errOut, want) || !strings.Contains(errOut, "nothing was written") {
+		t.Fatalf("import of two roles into one registry = %d, want a refusal with %q:\n%s", code, want, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(w.dir, "roles")); !os.IsNotExist(err) {
+		t.Errorf("a refused import created roles/ (%v)", err)
+	}
+}
